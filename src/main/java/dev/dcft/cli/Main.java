@@ -1,0 +1,55 @@
+package dev.dcft.cli;
+
+import dev.dcft.engine.Engines;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code dcft}: the command-line entry point. */
+@Command(name = "dcft", mixinStandardHelpOptions = true, version = "dcft 0.1.0",
+        description = "Parameter-efficient fine-tuning (DCFT, LoRA) of transformer encoders on the JVM.",
+        subcommands = {InfoCommand.class, EmbedCommand.class, ExportCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @Option(names = "--verbose", description = "Show engine logs and full stack traces on errors.", scope = CommandLine.ScopeType.INHERIT)
+    boolean verbose;
+
+    @Option(names = "--threads", description = "Intra-op CPU threads (default: all cores).", scope = CommandLine.ScopeType.INHERIT)
+    int threads;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(new CommandLine(this), "missing command: see 'dcft --help'");
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the CLI and returns its exit code (0 ok, 1 error, 2 usage). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        if (verbose) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
+        }
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionStrategy(parsed -> {
+            Main top = parsed.commandSpec().root().userObject() instanceof Main m ? m : null;
+            if (top != null) {
+                Engines.configure(top.threads);
+            }
+            return new CommandLine.RunLast().execute(parsed);
+        });
+        cli.setExecutionExceptionHandler((ex, commandLine, parsed) -> {
+            err.println("dcft: error: " + CliErrors.oneLine(ex));
+            if (verbose) {
+                ex.printStackTrace(err);
+            }
+            err.flush();
+            return 1;
+        });
+        return cli.execute(args);
+    }
+}

@@ -1,0 +1,43 @@
+package dev.dcft.model.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+/** {@code y = x W^T + b} with W stored {@code [out, in]} as in PyTorch. */
+public final class Linear extends Module implements LinearLayer {
+    private final Parameter weight;
+    private final Parameter bias;
+    private final int in;
+    private final int out;
+
+    public Linear(NDManager manager, int in, int out, boolean withBias) {
+        this.in = in;
+        this.out = out;
+        this.weight = addParameter("weight", manager.zeros(new Shape(out, in)));
+        this.bias = withBias ? addParameter("bias", manager.zeros(new Shape(out))) : null;
+    }
+
+    @Override
+    public NDArray forward(NDArray x) {
+        return ai.djl.nn.core.Linear.linear(x, weight.value(), bias == null ? null : bias.value()).singletonOrThrow();
+    }
+
+    public Parameter weight() {
+        return weight;
+    }
+
+    public Parameter bias() {
+        return bias;
+    }
+
+    @Override
+    public int inFeatures() {
+        return in;
+    }
+
+    @Override
+    public int outFeatures() {
+        return out;
+    }
+}
