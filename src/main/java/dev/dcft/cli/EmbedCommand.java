@@ -15,7 +15,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "embed", description = {"Sentence embeddings: mean of the last hidden states over the attention mask,"
-        + " L2-normalised. Texts are truncated to the model's maximum length (512 tokens for minilm-l6);"
+        + " L2-normalised. Texts are truncated where the model's tokenizer.json says (128 tokens for minilm-l6),"
+        + " else at its position limit;"
         + " the empty string is embedded as [CLS] [SEP]."})
 final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = ModelLoader.DEFAULT_MODEL,

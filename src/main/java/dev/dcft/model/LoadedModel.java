@@ -40,14 +40,34 @@ public final class LoadedModel implements AutoCloseable {
         return tokenizerFiles;
     }
 
-    /** The tokenizer, truncating to what the position table allows (at most 512). */
+    /**
+     * The tokenizer with the model's default maximum length: the truncation length written in
+     * tokenizer.json when it has one (128 for all-MiniLM-L6-v2, as its reference runtimes use),
+     * else what the position table allows.
+     */
     public synchronized TextTokenizer tokenizer() {
         if (tokenizer == null) {
-            var c = model.config();
-            int max = Math.min(512, c.maxPositions - c.positionOffset());
-            tokenizer = new TextTokenizer(tokenizerFiles.get("tokenizer.json"), source + "/tokenizer.json", max, c.padTokenId);
+            tokenizer = tokenizer(defaultMaxLength());
         }
         return tokenizer;
+    }
+
+    /** A new tokenizer truncating at {@code maxLength} tokens (capped by the position table); the caller closes it. */
+    public TextTokenizer tokenizer(int maxLength) {
+        var c = model.config();
+        int max = Math.min(maxLength, positionLimit());
+        return new TextTokenizer(tokenizerFiles.get("tokenizer.json"), source + "/tokenizer.json", max, c.padTokenId);
+    }
+
+    /** The most tokens the position table holds. */
+    public int positionLimit() {
+        var c = model.config();
+        return c.maxPositions - c.positionOffset();
+    }
+
+    public int defaultMaxLength() {
+        int fromFile = TextTokenizer.truncationLength(tokenizerFiles.get("tokenizer.json"));
+        return fromFile > 0 ? Math.min(fromFile, positionLimit()) : positionLimit();
     }
 
     @Override

@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * Sentence embeddings as all-MiniLM-L6-v2 defines them: the mean of the last hidden states over
- * the attention mask, L2-normalised. Texts longer than the model's 512 positions are truncated.
+ * the attention mask, L2-normalised. Texts are truncated at the model's default length
+ * ({@link LoadedModel#defaultMaxLength()}).
  * The empty string is embedded like any text: [CLS] [SEP] alone, so it gets a definite vector.
  */
 public final class SentenceEmbedder {

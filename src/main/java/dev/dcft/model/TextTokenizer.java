@@ -33,6 +33,16 @@ public final class TextTokenizer implements AutoCloseable {
         }
     }
 
+    /** The truncation max_length set in a tokenizer.json, or 0 when it sets none. */
+    public static int truncationLength(byte[] tokenizerJson) {
+        try {
+            var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(tokenizerJson).path("truncation");
+            return node.path("max_length").asInt(0);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     public int maxLength() {
         return maxLength;
     }

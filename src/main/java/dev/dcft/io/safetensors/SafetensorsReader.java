@@ -27,6 +27,7 @@ public final class SafetensorsReader {
     /** A header past this size is refused before it is allocated. */
     public static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final java.util.Set<String> FLOAT_TYPES = java.util.Set.of("F32", "F16", "BF16", "F64");
 
     private SafetensorsReader() {
     }
@@ -116,10 +117,10 @@ public final class SafetensorsReader {
             throw new ModelFormatException(file, "tensor '" + name + "' has " + (end - begin) + " bytes for shape "
                     + java.util.Arrays.toString(shape) + " of " + dtype + " (expected " + numel * width + ")");
         }
-        if (!dtype.startsWith("F") || dtype.startsWith("F8")) {
-            if (dtype.startsWith("F8")) {
-                throw new ModelFormatException(file, "tensor '" + name + "' is " + dtype + ", which is not supported");
-            }
+        if (dtype.startsWith("F8")) {
+            throw new ModelFormatException(file, "tensor '" + name + "' is " + dtype + ", which is not supported");
+        }
+        if (!FLOAT_TYPES.contains(dtype)) {
             return null;
         }
         if (numel > Integer.MAX_VALUE - 8) {
