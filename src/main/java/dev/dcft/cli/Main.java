@@ -9,7 +9,8 @@ import picocli.CommandLine.Option;
 /** {@code dcft}: the command-line entry point. */
 @Command(name = "dcft", mixinStandardHelpOptions = true, version = "dcft 0.1.0",
         description = "Parameter-efficient fine-tuning (DCFT, LoRA) of transformer encoders on the JVM.",
-        subcommands = {InfoCommand.class, EmbedCommand.class, ExportCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, EmbedCommand.class, ExportCommand.class, ParamsCommand.class,
+            MergeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--verbose", description = "Show engine logs and full stack traces on errors.", scope = CommandLine.ScopeType.INHERIT)
     boolean verbose;

@@ -74,6 +74,33 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * Builds a directory in a temporary sibling, then swaps it for {@code target}: the old content
+     * stays intact until the new one is complete (used for checkpoints that are replaced often).
+     */
+    public static void replaceDirectory(Path target, DirectoryBody body) throws IOException {
+        Path abs = target.toAbsolutePath().normalize();
+        Path parent = abs.getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".");
+        try {
+            relaxPermissions(tmp, "rwxr-xr-x");
+            body.fill(tmp);
+        } catch (IOException | RuntimeException | Error e) {
+            deleteTree(tmp);
+            throw e;
+        }
+        Path old = null;
+        if (Files.exists(abs)) {
+            old = parent.resolve("." + abs.getFileName() + ".old-" + System.nanoTime());
+            move(abs, old);
+        }
+        move(tmp, abs);
+        if (old != null) {
+            deleteTree(old);
+        }
+    }
+
     public static boolean isEmptyDirectory(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             return false;

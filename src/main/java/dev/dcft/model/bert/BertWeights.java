@@ -68,6 +68,9 @@ public final class BertWeights {
     public static Map<String, HostTensor> export(BertModel model) {
         Map<String, HostTensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, Parameter> p : model.namedParameters().entrySet()) {
+            if (p.getKey().contains(".base_layer.")) {
+                throw new IllegalStateException("the model still carries adapters: merge and unload them before exporting");
+            }
             NDArray v = p.getValue().value();
             out.put(p.getKey(), new HostTensor(v.getShape().getShape(), v.toFloatArray()));
         }

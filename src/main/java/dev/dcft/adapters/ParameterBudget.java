@@ -1,0 +1,47 @@
+package dev.dcft.adapters;
+
+import dev.dcft.adapters.dcft.DcftGeometry;
+import dev.dcft.model.LinearShapes;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Trainable adapter numbers computed from a configuration alone (SPEC section 3): per adapted
+ * matrix {@code r (n_in + n_out) + d^2} for DCFT, {@code r (in + out)} for LoRA.
+ */
+public final class ParameterBudget {
+    private ParameterBudget() {
+    }
+
+    public record Count(long trainable, Map<String, Long> perModule, int adaptedMatrices) {
+    }
+
+    public static Count dcft(List<LinearShapes.Shape> layers, TargetModules targets, int kernel, int stride, int rank) {
+        return count(layers, targets, s -> DcftGeometry.of(s.path(), s.in(), s.out(), kernel, stride, rank).parameterCount());
+    }
+
+    public static Count lora(List<LinearShapes.Shape> layers, TargetModules targets, int rank) {
+        return count(layers, targets, s -> (long) rank * (s.in() + s.out()));
+    }
+
+    private static Count count(List<LinearShapes.Shape> layers, TargetModules targets,
+            java.util.function.ToLongFunction<LinearShapes.Shape> perLayer) {
+        Map<String, Long> per = new LinkedHashMap<>();
+        long total = 0;
+        int n = 0;
+        for (LinearShapes.Shape s : layers) {
+            if (!targets.matches(s.path())) {
+                continue;
+            }
+            long c = perLayer.applyAsLong(s);
+            per.merge(s.moduleType(), c, Long::sum);
+            total += c;
+            n++;
+        }
+        if (n == 0) {
+            throw new IllegalArgumentException("target_modules '" + targets + "' matched no linear layer of the model");
+        }
+        return new Count(total, per, n);
+    }
+}

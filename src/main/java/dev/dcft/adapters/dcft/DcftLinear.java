@@ -1,0 +1,150 @@
+package dev.dcft.adapters.dcft;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.dcft.adapters.AdapterLayer;
+import dev.dcft.model.nn.Activations;
+import dev.dcft.model.nn.Linear;
+import dev.dcft.model.nn.Module;
+import dev.dcft.model.nn.Scope;
+import dev.dcft.model.nn.Weight;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * {@code y = x (W0 + s Delta)^T + b} with {@code Delta = conv_transpose2d(A^T B^T, C, t)^T}.
+ * Tensors as PEFT would name them: {@code dcft_A} {@code [r, n_in]}, {@code dcft_B}
+ * {@code [n_out, r]}, {@code dcft_C} {@code [d, d]}; the frozen layer is {@code base_layer}.
+ * Training never builds {@code Delta}: see {@link DcftKernels}.
+ */
+public final class DcftLinear extends Module implements AdapterLayer {
+    private final Linear base;
+    private final Weight a;
+    private final Weight b;
+    private final Weight c;
+    private final DcftGeometry geometry;
+    private final double scale;
+    private final float dropout;
+    private boolean merged;
+
+    public DcftLinear(NDManager manager, String path, Linear base, DcftConfig config, SplittableRandom rng) {
+        this.base = addChild("base_layer", base);
+        this.geometry = DcftGeometry.of(path, base.inFeatures(), base.outFeatures(), config.kernel(), config.stride(), config.rank());
+        this.scale = config.scale();
+        this.dropout = (float) config.dropout();
+        this.a = addChild("dcft_A", new Weight(gaussian(manager, rng, new Shape(geometry.rank(), geometry.nIn()))));
+        Shape bShape = new Shape(geometry.nOut(), geometry.rank());
+        this.b = addChild("dcft_B", new Weight(config.init() == DcftConfig.Init.ZERO ? manager.zeros(bShape) : gaussian(manager, rng, bShape)));
+        this.c = addChild("dcft_C", new Weight(gaussian(manager, rng, new Shape(geometry.kernel(), geometry.kernel()))));
+    }
+
+    private static NDArray gaussian(NDManager m, SplittableRandom rng, Shape shape) {
+        float[] v = new float[(int) shape.size()];
+        for (int i = 0; i < v.length; i++) {
+            double u = rng.nextDouble();
+            double w = rng.nextDouble();
+            v[i] = (float) (DcftConfig.INIT_STD * Math.sqrt(-2 * Math.log(1 - u)) * Math.cos(2 * Math.PI * w));
+        }
+        return m.create(v, shape);
+    }
+
+    @Override
+    public NDArray forward(NDArray x) {
+        NDArray y = base.forward(x);
+        if (merged) {
+            return y;
+        }
+        NDManager scope = x.getManager();
+        NDArray h = Activations.dropout(x, dropout, isTraining());
+        NDArray kIn = DcftKernels.inputFactor(scope, a.value(), c.value(), geometry);
+        NDArray kOut = DcftKernels.outputFactor(scope, b.value(), geometry);
+        // linear(u, W) = u W^T: first x K_in, then (x K_in) K_out^T.
+        NDArray u = ai.djl.nn.core.Linear.linear(h, kIn.transpose()).singletonOrThrow();
+        NDArray delta = ai.djl.nn.core.Linear.linear(u, kOut).singletonOrThrow();
+        return y.add(delta.mul(scale));
+    }
+
+    /** {@code s * Delta}, {@code [out, in]}, in the given scope. */
+    public NDArray scaledDelta(NDManager scope) {
+        return DcftKernels.materialize(scope, a.value(), b.value(), c.value(), geometry).transpose().mul(scale);
+    }
+
+    @Override
+    public void merge() {
+        if (merged) {
+            return;
+        }
+        fold(1);
+        merged = true;
+    }
+
+    @Override
+    public void unmerge() {
+        if (!merged) {
+            return;
+        }
+        fold(-1);
+        merged = false;
+    }
+
+    private void fold(int sign) {
+        NDArray w = base.weight().value();
+        try (NDManager tmp = w.getManager().newSubManager()) {
+            NDArray updated = w.add(scaledDelta(tmp).mul(sign));
+            updated.attach(w.getManager());
+            base.weight().set(updated);
+        }
+    }
+
+    @Override
+    public boolean isMerged() {
+        return merged;
+    }
+
+    @Override
+    public Linear baseLayer() {
+        return base;
+    }
+
+    @Override
+    public Map<String, Weight> adapterWeights() {
+        Map<String, Weight> m = new LinkedHashMap<>();
+        m.put("dcft_A", a);
+        m.put("dcft_B", b);
+        m.put("dcft_C", c);
+        return m;
+    }
+
+    public DcftGeometry geometry() {
+        return geometry;
+    }
+
+    public double scale() {
+        return scale;
+    }
+
+    public NDArray a() {
+        return a.value();
+    }
+
+    public NDArray b() {
+        return b.value();
+    }
+
+    @Override
+    public long adapterParameterCount() {
+        return geometry.parameterCount();
+    }
+
+    @Override
+    public int inFeatures() {
+        return base.inFeatures();
+    }
+
+    @Override
+    public int outFeatures() {
+        return base.outFeatures();
+    }
+}

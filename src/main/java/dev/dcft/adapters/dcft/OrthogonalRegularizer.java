@@ -1,0 +1,68 @@
+package dev.dcft.adapters.dcft;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.dcft.model.nn.Scope;
+import java.util.Collection;
+import java.util.Locale;
+
+/**
+ * AdaLoRA's orthogonality penalty on the subspace factors, averaged over the factor tensors (two
+ * per adapted layer) and multiplied by gamma. {@link Form#RELEASED} is what the released code
+ * computes: the Frobenius norm {@code ||A A^T - I||_F} (for rank 1: {@code | ||a||^2 - 1 |});
+ * {@link Form#PAPER} is the paper's squared norm. The kernel C is not regularised.
+ */
+public final class OrthogonalRegularizer {
+    public enum Form {
+        RELEASED, PAPER;
+
+        public static Form parse(String s) {
+            return switch (s.toLowerCase(Locale.ROOT)) {
+                case "released", "unit-norm", "frobenius" -> RELEASED;
+                case "paper", "squared" -> PAPER;
+                default -> throw new IllegalArgumentException("unknown regulariser form '" + s + "' (released or paper)");
+            };
+        }
+    }
+
+    /** Keeps the gradient of the norm finite where the factor is exactly orthonormal. */
+    private static final float EPS = 1e-12f;
+
+    private final double gamma;
+    private final Form form;
+
+    public OrthogonalRegularizer(double gamma, Form form) {
+        this.gamma = gamma;
+        this.form = form;
+    }
+
+    public double gamma() {
+        return gamma;
+    }
+
+    public Form form() {
+        return form;
+    }
+
+    /** {@code gamma * mean over factors of the penalty}, a scalar in {@code scope}. */
+    public NDArray penalty(NDManager scope, Collection<DcftLinear> layers) {
+        NDArray total = null;
+        int count = 0;
+        for (DcftLinear layer : layers) {
+            // A is [r, n_in]: rows are the subspace vectors, so A A^T. B is [n_out, r]: B^T B.
+            NDArray a = Scope.adopt(scope, layer.a().matMul(layer.a().transpose()));
+            NDArray b = Scope.adopt(scope, layer.b().transpose().matMul(layer.b()));
+            for (NDArray gram : new NDArray[] {a, b}) {
+                int r = (int) gram.getShape().get(0);
+                NDArray sq = gram.sub(scope.eye(r).toType(gram.getDataType(), false)).square().sum();
+                NDArray term = form == Form.PAPER ? sq : sq.add(EPS).sqrt();
+                total = total == null ? term : total.add(term);
+                count++;
+            }
+        }
+        if (total == null) {
+            return scope.create(0f);
+        }
+        return total.div(count).mul(gamma);
+    }
+}

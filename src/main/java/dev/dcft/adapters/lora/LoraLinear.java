@@ -1,0 +1,119 @@
+package dev.dcft.adapters.lora;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.dcft.adapters.AdapterLayer;
+import dev.dcft.model.nn.Activations;
+import dev.dcft.model.nn.Linear;
+import dev.dcft.model.nn.Module;
+import dev.dcft.model.nn.Weight;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * {@code y = x W0^T + b + s (x A^T) B^T} with PEFT's names and initialisation: {@code lora_A}
+ * {@code [r, in]} Kaiming-uniform (a = sqrt 5, i.e. U(-1/sqrt(in), 1/sqrt(in))), {@code lora_B}
+ * {@code [out, r]} zero.
+ */
+public final class LoraLinear extends Module implements AdapterLayer {
+    private final Linear base;
+    private final Weight a;
+    private final Weight b;
+    private final double scale;
+    private final float dropout;
+    private final int rank;
+    private boolean merged;
+
+    public LoraLinear(NDManager manager, Linear base, LoraConfig config, SplittableRandom rng) {
+        this.base = addChild("base_layer", base);
+        this.rank = config.rank();
+        this.scale = config.scale();
+        this.dropout = (float) config.dropout();
+        int in = base.inFeatures();
+        float bound = (float) (1 / Math.sqrt(in));
+        float[] av = new float[rank * in];
+        for (int i = 0; i < av.length; i++) {
+            av[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
+        }
+        this.a = addChild("lora_A", new Weight(manager.create(av, new Shape(rank, in))));
+        this.b = addChild("lora_B", new Weight(manager.zeros(new Shape(base.outFeatures(), rank))));
+    }
+
+    @Override
+    public NDArray forward(NDArray x) {
+        NDArray y = base.forward(x);
+        if (merged) {
+            return y;
+        }
+        NDArray h = Activations.dropout(x, dropout, isTraining());
+        NDArray u = ai.djl.nn.core.Linear.linear(h, a.value()).singletonOrThrow();
+        return y.add(ai.djl.nn.core.Linear.linear(u, b.value()).singletonOrThrow().mul(scale));
+    }
+
+    /** {@code s * B A}, {@code [out, in]}. */
+    public NDArray scaledDelta(NDManager scope) {
+        NDArray bv = b.value().duplicate();
+        bv.attach(scope);
+        return bv.matMul(a.value()).mul(scale);
+    }
+
+    @Override
+    public void merge() {
+        if (!merged) {
+            fold(1);
+            merged = true;
+        }
+    }
+
+    @Override
+    public void unmerge() {
+        if (merged) {
+            fold(-1);
+            merged = false;
+        }
+    }
+
+    private void fold(int sign) {
+        NDArray w = base.weight().value();
+        try (NDManager tmp = w.getManager().newSubManager()) {
+            NDArray updated = w.add(scaledDelta(tmp).mul(sign));
+            updated.attach(w.getManager());
+            base.weight().set(updated);
+        }
+    }
+
+    @Override
+    public boolean isMerged() {
+        return merged;
+    }
+
+    @Override
+    public Linear baseLayer() {
+        return base;
+    }
+
+    @Override
+    public Map<String, Weight> adapterWeights() {
+        Map<String, Weight> m = new LinkedHashMap<>();
+        m.put("lora_A", a);
+        m.put("lora_B", b);
+        return m;
+    }
+
+    @Override
+    public long adapterParameterCount() {
+        return (long) rank * (base.inFeatures() + base.outFeatures());
+    }
+
+    @Override
+    public int inFeatures() {
+        return base.inFeatures();
+    }
+
+    @Override
+    public int outFeatures() {
+        return base.outFeatures();
+    }
+}

@@ -1,0 +1,44 @@
+package dev.dcft.cli;
+
+import dev.dcft.adapters.Adapters;
+import dev.dcft.io.HfModelDirectory;
+import dev.dcft.io.PeftAdapterFiles;
+import dev.dcft.model.LoadedModel;
+import dev.dcft.model.ModelLoader;
+import dev.dcft.model.bert.BertWeights;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "merge", description = "Fold an adapter into its base model and write a full Hugging Face model directory.")
+final class MergeCommand implements Callable<Integer> {
+    @Option(names = "--model", defaultValue = ModelLoader.DEFAULT_MODEL,
+            description = "The adapter's base model: embedded name or directory. Default: ${DEFAULT-VALUE}.")
+    String model;
+
+    @Option(names = "--adapter", required = true, description = "Adapter directory (adapter_config.json, adapter_model.safetensors).")
+    Path adapter;
+
+    @Option(names = "--out", required = true, description = "Directory to create; must not exist or be empty.")
+    Path out;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PeftAdapterFiles.LoadedAdapter loaded = PeftAdapterFiles.load(adapter);
+        try (LoadedModel m = ModelLoader.load(model)) {
+            PeftAdapterFiles.attach(m.model(), loaded, m.manager());
+            int layers = Adapters.layers(m.model()).size();
+            Adapters.mergeAndUnload(m.model());
+            HfModelDirectory.write(out, m.model().config().toJson(), BertWeights.export(m.model()), m.tokenizerFiles());
+            spec.commandLine().getOut().printf("merged %s adapter (%d layers) into %s: wrote %s%n",
+                    loaded.spec().method().cliName(), layers, m.name(), out);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,72 @@
+package dev.dcft.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dcft.adapters.Method;
+import dev.dcft.adapters.ParameterBudget;
+import dev.dcft.adapters.TargetModules;
+import dev.dcft.model.LinearShapes;
+import dev.dcft.model.ModelLoader;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "params", description = "Trainable adapter parameters computed from the configuration alone (no weights read).")
+final class ParamsCommand implements Callable<Integer> {
+    @Option(names = "--model", defaultValue = ModelLoader.DEFAULT_MODEL,
+            description = "Embedded model name, model directory, or config.json. Default: ${DEFAULT-VALUE}.")
+    String model;
+
+    @Mixin
+    AdapterOptions adapter = new AdapterOptions();
+
+    @Option(names = "--json", description = "Print {\"method\", \"trainable\", \"per_module\"} as JSON.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        JsonNode config = LinearShapes.readConfig(model);
+        List<LinearShapes.Shape> shapes = LinearShapes.of(config, model);
+        boolean deberta = config.path("model_type").asText("").startsWith("deberta");
+        TargetModules targets = adapter.targetModules(deberta ? TargetModules.DEBERTA_DEFAULT : TargetModules.BERT_DEFAULT);
+        Method method = Method.parse(adapter.method);
+        ParameterBudget.Count count = switch (method) {
+            case DCFT -> ParameterBudget.dcft(shapes, targets, adapter.kernel, adapter.stride(), adapter.rank(1));
+            case LORA -> ParameterBudget.lora(shapes, targets, adapter.rank(8));
+            default -> throw new IllegalArgumentException("params counts adapter methods (dcft, lora); head and full"
+                    + " train the head or every weight: see 'dcft info'");
+        };
+        var out = spec.commandLine().getOut();
+        if (json) {
+            ObjectMapper mapper = new ObjectMapper();
+            ObjectNode o = mapper.createObjectNode();
+            o.put("method", method.cliName());
+            if (method == Method.DCFT) {
+                o.put("kernel", adapter.kernel);
+                o.put("stride", adapter.stride());
+            }
+            o.put("rank", method == Method.DCFT ? adapter.rank(1) : adapter.rank(8));
+            o.put("trainable", count.trainable());
+            o.put("adapted_matrices", count.adaptedMatrices());
+            ObjectNode per = o.putObject("per_module");
+            count.perModule().forEach(per::put);
+            out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(o));
+        } else {
+            String what = method == Method.DCFT
+                    ? String.format("DCFT d=%d t=%d r=%d", adapter.kernel, adapter.stride(), adapter.rank(1))
+                    : String.format("LoRA r=%d", adapter.rank(8));
+            out.printf("%s on %s: %,d trainable adapter parameters in %d matrices%n", what, model, count.trainable(),
+                    count.adaptedMatrices());
+            count.perModule().forEach((k, v) -> out.printf("  %-36s %,12d%n", k, v));
+        }
+        return 0;
+    }
+}
