@@ -26,7 +26,7 @@ public final class DcftKernels {
     public static NDArray inputFactor(NDManager scope, NDArray a, NDArray c, DcftGeometry g) {
         int d = g.kernel();
         int r = g.rank();
-        NDArray at = Scope.adopt(scope, a.transpose().reshape(g.nIn(), 1, r, 1));
+        NDArray at = Scope.adopt(scope, a.transpose()).reshape(g.nIn(), 1, r, 1);
         NDArray cc = Scope.adopt(scope, c.reshape(1, d, 1, d));
         NDArray blocks = at.mul(cc).reshape(g.nIn(), d, (long) r * d);
         return overlapAdd(blocks, g.stride(), g.in());

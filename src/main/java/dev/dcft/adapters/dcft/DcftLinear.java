@@ -63,12 +63,12 @@ public final class DcftLinear extends Module implements AdapterLayer {
         // linear(u, W) = u W^T: first x K_in, then (x K_in) K_out^T.
         NDArray u = ai.djl.nn.core.Linear.linear(h, kIn.transpose()).singletonOrThrow();
         NDArray delta = ai.djl.nn.core.Linear.linear(u, kOut).singletonOrThrow();
-        return y.add(delta.mul(scale));
+        return y.add(delta.mul((float) scale));
     }
 
     /** {@code s * Delta}, {@code [out, in]}, in the given scope. */
     public NDArray scaledDelta(NDManager scope) {
-        return DcftKernels.materialize(scope, a.value(), b.value(), c.value(), geometry).transpose().mul(scale);
+        return DcftKernels.materialize(scope, a.value(), b.value(), c.value(), geometry).transpose().mul((float) scale);
     }
 
     @Override

@@ -50,8 +50,11 @@ public final class OrthogonalRegularizer {
         int count = 0;
         for (DcftLinear layer : layers) {
             // A is [r, n_in]: rows are the subspace vectors, so A A^T. B is [n_out, r]: B^T B.
-            NDArray a = Scope.adopt(scope, layer.a().matMul(layer.a().transpose()));
-            NDArray b = Scope.adopt(scope, layer.b().transpose().matMul(layer.b()));
+            // Each op's result joins its first operand's manager, so start every chain in the scope.
+            NDArray aT = Scope.adopt(scope, layer.a().transpose());
+            NDArray a = aT.transpose().matMul(aT);
+            NDArray bT = Scope.adopt(scope, layer.b().transpose());
+            NDArray b = bT.matMul(bT.transpose());
             for (NDArray gram : new NDArray[] {a, b}) {
                 int r = (int) gram.getShape().get(0);
                 NDArray sq = gram.sub(scope.eye(r).toType(gram.getDataType(), false)).square().sum();
@@ -63,6 +66,6 @@ public final class OrthogonalRegularizer {
         if (total == null) {
             return scope.create(0f);
         }
-        return total.div(count).mul(gamma);
+        return total.div(count).mul((float) gamma); // a double scalar would promote the 0-d result to float64
     }
 }

@@ -49,14 +49,14 @@ public final class LoraLinear extends Module implements AdapterLayer {
         }
         NDArray h = Activations.dropout(x, dropout, isTraining());
         NDArray u = ai.djl.nn.core.Linear.linear(h, a.value()).singletonOrThrow();
-        return y.add(ai.djl.nn.core.Linear.linear(u, b.value()).singletonOrThrow().mul(scale));
+        return y.add(ai.djl.nn.core.Linear.linear(u, b.value()).singletonOrThrow().mul((float) scale));
     }
 
     /** {@code s * B A}, {@code [out, in]}. */
     public NDArray scaledDelta(NDManager scope) {
         NDArray bv = b.value().duplicate();
         bv.attach(scope);
-        return bv.matMul(a.value()).mul(scale);
+        return bv.matMul(a.value()).mul((float) scale);
     }
 
     @Override
