@@ -12,7 +12,8 @@ final class CliErrors {
 
     static String oneLine(Throwable e) {
         Throwable t = e;
-        if (t instanceof ModelFormatException || t instanceof IllegalArgumentException) {
+        if (t instanceof ModelFormatException || t instanceof IllegalArgumentException
+                || t instanceof dev.dcft.train.TrainingDivergedException) {
             return firstLine(t.getMessage());
         }
         if (t instanceof FileAlreadyExistsException f) {

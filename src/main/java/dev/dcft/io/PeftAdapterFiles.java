@@ -95,7 +95,12 @@ public final class PeftAdapterFiles {
             setTask(o, taskType);
             o.put("inference_mode", true);
         } else {
-            throw new IllegalArgumentException("method " + spec.method().cliName() + " has no adapter file");
+            // dcft-java's own types, so every method's run saves the same way: the head alone, or everything.
+            o.put("peft_type", spec.method().name());
+            o.put("base_model_name_or_path", baseModel);
+            o.set("modules_to_save", save);
+            setTask(o, taskType);
+            o.put("inference_mode", true);
         }
         return o;
     }
@@ -210,6 +215,9 @@ public final class PeftAdapterFiles {
 
     static AdapterSpec parseSpec(JsonNode c, Path file) {
         String type = c.path("peft_type").asText("");
+        if (type.equals("HEAD") || type.equals("FULL")) {
+            return AdapterSpec.of(Method.valueOf(type));
+        }
         TargetModules targets = parseTargets(c.get("target_modules"), file);
         switch (type) {
             case "LORA" -> {
@@ -224,7 +232,8 @@ public final class PeftAdapterFiles {
                         c.get("alpha").asDouble(), DcftConfig.Init.parse(c.path("init_weights").asText("gaussian")),
                         c.path("dropout").asDouble(0), targets));
             }
-            default -> throw new ModelFormatException(file, "unknown peft_type '" + type + "' (supported: DCFT, LORA)");
+            default -> throw new ModelFormatException(file, "unknown peft_type '" + type + "' (supported: DCFT, LORA, and"
+                    + " dcft-java's HEAD and FULL)");
         }
     }
 
@@ -255,6 +264,10 @@ public final class PeftAdapterFiles {
      */
     public static void attach(Module root, LoadedAdapter adapter, ai.djl.ndarray.NDManager manager) {
         Path file = adapter.dir().resolve(WEIGHTS);
+        if (adapter.spec().method() == Method.HEAD || adapter.spec().method() == Method.FULL) {
+            Adapters.apply(root, adapter.spec(), manager, 0);
+            return;
+        }
         Map<String, Module> modules = root.namedModules();
         Set<String> fileModules = new LinkedHashSet<>();
         for (String key : adapter.adapterTensors().keySet()) {

@@ -1,0 +1,41 @@
+package dev.dcft.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dcft.train.GlueRun;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "eval", description = "Re-evaluate a run's best adapter on the dev set(s).")
+final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--run", required = true, description = "Run directory written by 'dcft train'.")
+    Path run;
+
+    @Option(names = "--task", description = "Evaluate on another task with the same outputs (default: the run's).")
+    String task;
+
+    @Option(names = "--data", description = "Data directory (else $DCFT_DATA, else the cache).")
+    Path data;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, Double> m = GlueRun.evaluate(run, data, task);
+        var out = spec.commandLine().getOut();
+        if (json) {
+            out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(m));
+        } else {
+            out.println(TrainCommand.format(m));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,193 @@
+package dev.dcft.cli;
+
+import dev.dcft.adapters.Method;
+import dev.dcft.data.GlueTask;
+import dev.dcft.model.ModelLoader;
+import dev.dcft.train.GlueRun;
+import dev.dcft.train.Presets;
+import dev.dcft.train.TrainConfig;
+import dev.dcft.train.Trainer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "train", sortOptions = false, description = {
+        "Fine-tune an encoder on a GLUE task with DCFT or a baseline and report the official metric.",
+        "Default preset 'cpu': at most 600 steps of batch 32 (about 3 epochs of the smaller tasks), max length 128"
+                + " (CoLA 64), 6% warmup, lr 2e-3 for dcft, 1e-3 lora, 3e-3 head, 5e-5 full; minutes per run with the"
+                + " embedded MiniLM on 2 cores. '--preset paper' applies SPEC section 5 for the task.",
+        "Writes RUN_DIR/{adapter/, metrics.json, log.jsonl, curves.png, config.json, checkpoint/}."})
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--task", description = "cola, sst2, mrpc, qqp, stsb, mnli, qnli, rte, wnli.")
+    String task;
+
+    @Option(names = "--model", defaultValue = ModelLoader.DEFAULT_MODEL, description = "Base model. Default: ${DEFAULT-VALUE}.")
+    String model;
+
+    @Option(names = "--method", defaultValue = "dcft", description = "dcft, lora, head or full. Default: ${DEFAULT-VALUE}.")
+    String method;
+
+    @Option(names = "--out", required = true, description = "Run directory (RUN_DIR).")
+    Path out;
+
+    @Option(names = "--preset", defaultValue = "cpu", description = "cpu or paper. Default: ${DEFAULT-VALUE}.")
+    String preset;
+
+    @Option(names = "--data", description = "Data directory (else $DCFT_DATA, else the cache of 'dcft data fetch').")
+    Path data;
+
+    @Option(names = "--kernel", description = "DCFT kernel size d (default 8).")
+    Integer kernel;
+    @Option(names = "--stride", description = "DCFT stride t (default d).")
+    Integer stride;
+    @Option(names = "--rank", description = "DCFT subspace rank (default 1) or LoRA rank (default 8).")
+    Integer rank;
+    @Option(names = "--alpha", description = "Scale numerator: increment scaled by alpha/rank (DCFT default 4, LoRA 16).")
+    Double alpha;
+    @Option(names = "--init", description = "DCFT initialisation: gaussian (released code) or zero (Delta = 0 at start).")
+    String init;
+    @Option(names = "--adapter-dropout", description = "Dropout on the adapter input (default 0).")
+    Double adapterDropout;
+    @Option(names = "--target", split = ",", description = "target_modules suffixes (default: the six matrices of every layer).")
+    List<String> targets;
+    @Option(names = "--target-regex", description = "target_modules as a regular expression.")
+    String targetRegex;
+
+    @Option(names = "--lr", description = "Peak learning rate.")
+    Double lr;
+    @Option(names = "--epochs", description = "Epochs (fractions allowed).")
+    Double epochs;
+    @Option(names = "--max-steps", description = "Optimizer steps; overrides --epochs when > 0.")
+    Integer maxSteps;
+    @Option(names = "--batch", description = "Batch size.")
+    Integer batch;
+    @Option(names = "--max-len", description = "Maximum tokens per example (pairs truncated longest-first).")
+    Integer maxLen;
+    @Option(names = "--warmup", description = "Warmup steps (else --warmup-ratio).")
+    Integer warmup;
+    @Option(names = "--warmup-ratio", description = "Warmup as a fraction of all steps.")
+    Double warmupRatio;
+    @Option(names = "--weight-decay", description = "Decoupled weight decay.")
+    Double weightDecay;
+    @Option(names = "--cls-dropout", description = "Dropout before the classifier.")
+    Double clsDropout;
+    @Option(names = "--gamma", description = "Orthogonality regulariser weight (DCFT; 0 disables).")
+    Double gamma;
+    @Option(names = "--reg-form", description = "released (unit-norm, default) or paper (squared Frobenius).")
+    String regForm;
+    @Option(names = "--clip", description = "Gradient clipping by global norm (default 1.0; 0 disables).")
+    Double clip;
+    @Option(names = "--eval-every", description = "Evaluate every N steps (also at each epoch's end).")
+    Integer evalEvery;
+    @Option(names = "--save-every", description = "Checkpoint every N steps.")
+    Integer saveEvery;
+    @Option(names = "--seed", description = "Random seed (default 42).")
+    Long seed;
+    @Option(names = "--train-limit", description = "Use only the first N training examples.")
+    Integer trainLimit;
+    @Option(names = "--eval-limit", description = "Evaluate on the first N dev examples only.")
+    Integer evalLimit;
+    @Option(names = "--skip-bad-rows", description = "Skip and count malformed data rows instead of stopping.")
+    boolean skipBadRows;
+
+    @Option(names = "--resume", description = "Continue RUN_DIR from its last checkpoint (its config.json decides everything).")
+    boolean resume;
+    @Option(names = "--overwrite", description = "Replace an existing RUN_DIR.")
+    boolean overwrite;
+    @Option(names = "--quiet", description = "No progress bar.")
+    boolean quiet;
+
+    @Spec
+    CommandSpec spec;
+
+    TrainConfig config(int threads) {
+        if (task == null) {
+            throw new IllegalArgumentException("--task is required (cola, sst2, mrpc, qqp, stsb, mnli, qnli, rte, wnli)");
+        }
+        GlueTask t = GlueTask.parse(task);
+        Method m = Method.parse(method);
+        TrainConfig b = Presets.base(preset, t, m, model);
+        int k = or(kernel, b.kernel());
+        return new TrainConfig(t.cliName(), model, m.cliName(), k, or(stride, k), or(rank, b.rank()), or(alpha, b.alpha()),
+                or(init, b.init()), or(adapterDropout, b.adapterDropout()), targets, targetRegex, or(lr, b.lr()),
+                or(epochs, b.epochs()), or(maxSteps, b.maxSteps()), or(batch, b.batch()), or(maxLen, b.maxLen()),
+                warmup != null ? warmup : (warmupRatio != null ? 0 : b.warmupSteps()), or(warmupRatio, b.warmupRatio()),
+                or(weightDecay, b.weightDecay()), or(clsDropout, b.clsDropout()), or(gamma, b.gamma()), or(regForm, b.regForm()),
+                or(clip, b.clipNorm()), or(evalEvery, b.evalEvery()), or(saveEvery, b.saveEvery()), or(seed, b.seed()), threads,
+                or(trainLimit, 0), or(evalLimit, 0), skipBadRows, preset);
+    }
+
+    private static <T> T or(T v, T fallback) {
+        return v != null ? v : fallback;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        int threads = ((Main) spec.root().userObject()).threads;
+        TrainConfig config = resume ? null : config(threads);
+        if (config != null && config.batch() < 1) {
+            throw new IllegalArgumentException("--batch must be at least 1");
+        }
+        var out = spec.commandLine().getOut();
+        ProgressBar[] bar = {null};
+        Trainer[] trainer = {null};
+        Thread hook = new Thread(() -> {
+            if (trainer[0] != null) {
+                System.err.println("\ndcft: interrupted: saving a checkpoint...");
+                trainer[0].requestStop(120);
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            GlueRun.Outcome o = GlueRun.train(config, data, this.out, resume, overwrite, (step, total, epoch, loss, tps) -> {
+                if (quiet) {
+                    return;
+                }
+                if (bar[0] == null) {
+                    bar[0] = new ProgressBarBuilder().setTaskName("train").setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
+                            .setConsumer(new ConsoleProgressBarConsumer(System.err, 120)).setUpdateIntervalMillis(500).build();
+                }
+                bar[0].stepTo(step);
+                bar[0].setExtraMessage(String.format("epoch %d loss %.4f %.0f tok/s", epoch, loss, tps));
+            }, t -> trainer[0] = t);
+            if (bar[0] != null) {
+                bar[0].close();
+            }
+            if (o.result().interrupted()) {
+                out.printf("interrupted at step %d: checkpoint saved; continue with: dcft train --resume --out %s%n", o.result().steps(), this.out);
+                return 130;
+            }
+            if (o.skippedRows() > 0) {
+                out.printf("skipped %d malformed rows%n", o.skippedRows());
+            }
+            out.printf("%s %s: %d steps in %.1f s (%.0f tokens/s), %,d trainable parameters%n", o.result().best().isEmpty() ? "" : "done:",
+                    this.out, o.result().steps(), o.result().trainSeconds(), o.result().tokensPerSecond(), o.trainableParams());
+            out.printf("best (step %d): %s%n", o.result().bestStep(), format(o.result().best()));
+            out.printf("final: %s%n", format(o.result().last()));
+            return 0;
+        } finally {
+            if (bar[0] != null) {
+                bar[0].close();
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it waits for the checkpoint
+            }
+        }
+    }
+
+    static String format(java.util.Map<String, Double> m) {
+        StringBuilder sb = new StringBuilder();
+        m.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ", ").append(k).append(' ').append(String.format("%.4f", v)));
+        return sb.toString();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.dcft.model.heads;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.dcft.model.bert.BertModel;
+import dev.dcft.model.nn.Activations;
+import dev.dcft.model.nn.Linear;
+import dev.dcft.model.nn.Module;
+import java.util.SplittableRandom;
+
+/**
+ * Sequence classification or regression on top of an encoder, as Hugging Face's
+ * BertForSequenceClassification: the pooled representation, dropout, then {@code classifier}.
+ * Pooling is the encoder's pooler (tanh(dense(CLS))) when it has one, else the mean over real
+ * tokens (sentence-transformers models such as all-MiniLM-L6-v2 were trained for that).
+ */
+public final class ClassificationHead extends Module {
+    private final Linear classifier;
+    private final float dropout;
+    private final int numLabels;
+
+    public ClassificationHead(NDManager manager, int hidden, int numLabels, float dropout, long seed) {
+        this.numLabels = numLabels;
+        this.dropout = dropout;
+        this.classifier = addChild("classifier", new Linear(manager, hidden, numLabels, true));
+        SplittableRandom rng = new SplittableRandom(seed);
+        float[] w = new float[hidden * numLabels];
+        for (int i = 0; i < w.length; i++) {
+            double u = rng.nextDouble();
+            double v = rng.nextDouble();
+            w[i] = (float) (0.02 * Math.sqrt(-2 * Math.log(1 - u)) * Math.cos(2 * Math.PI * v));
+        }
+        classifier.weight().set(manager.create(w, classifier.weight().value().getShape()));
+    }
+
+    /** Logits (or the regression output) {@code [B, numLabels]} from the last hidden states. */
+    public NDArray forward(BertModel encoder, NDArray lastHidden, NDArray mask) {
+        NDArray pooled = encoder.hasPooler() ? encoder.pool(lastHidden) : BertModel.meanPool(lastHidden, mask);
+        return classifier.forward(Activations.dropout(pooled, dropout, isTraining()));
+    }
+
+    public int numLabels() {
+        return numLabels;
+    }
+}

@@ -1,0 +1,92 @@
+package dev.dcft.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.dcft.model.nn.Parameter;
+import dev.dcft.model.nn.Scope;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * AdamW with decoupled weight decay, as torch.optim.AdamW: {@code p -= lr * wd * p}, then the
+ * bias-corrected Adam step. Moments live in the optimizer's own manager and are updated in place;
+ * everything temporary goes to the step's manager. No weight decay on biases and LayerNorm weights
+ * (Hugging Face's convention).
+ */
+public final class AdamW {
+    private final Map<String, Parameter> params;
+    private final Map<String, NDArray> m = new LinkedHashMap<>();
+    private final Map<String, NDArray> v = new LinkedHashMap<>();
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final double weightDecay;
+    private final NDManager state;
+    private int steps;
+
+    public AdamW(Map<String, Parameter> params, NDManager state, double beta1, double beta2, double eps, double weightDecay) {
+        this.params = params;
+        this.state = state;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            NDArray p = e.getValue().value();
+            m.put(e.getKey(), state.zeros(p.getShape(), p.getDataType()));
+            v.put(e.getKey(), state.zeros(p.getShape(), p.getDataType()));
+        }
+    }
+
+    static boolean decays(String name) {
+        return !(name.endsWith(".bias") || name.contains("LayerNorm"));
+    }
+
+    /**
+     * Applies one step with learning rate {@code lr} to gradients {@code grads} (already clipped,
+     * in {@code scope}).
+     */
+    public void step(NDManager scope, Map<String, NDArray> grads, double lr) {
+        steps++;
+        double bc1 = 1 - Math.pow(beta1, steps);
+        double bc2 = 1 - Math.pow(beta2, steps);
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            String name = e.getKey();
+            NDArray g = grads.get(name);
+            NDArray p = e.getValue().value();
+            NDArray mm = m.get(name);
+            NDArray vv = v.get(name);
+            mm.muli((float) beta1).addi(g.mul((float) (1 - beta1)));
+            vv.muli((float) beta2).addi(g.square().mul((float) (1 - beta2)));
+            NDArray denom = Scope.adopt(scope, vv.sqrt()).div((float) Math.sqrt(bc2)).add((float) eps);
+            NDArray update = Scope.adopt(scope, mm.div(denom)).mul((float) (lr / bc1));
+            if (weightDecay > 0 && decays(name)) {
+                p.muli((float) (1 - lr * weightDecay));
+            }
+            p.subi(update);
+        }
+    }
+
+    public int steps() {
+        return steps;
+    }
+
+    public Map<String, NDArray> firstMoments() {
+        return m;
+    }
+
+    public Map<String, NDArray> secondMoments() {
+        return v;
+    }
+
+    /** Restores state saved with a checkpoint. */
+    public void restore(int steps, Map<String, float[]> first, Map<String, float[]> second) {
+        this.steps = steps;
+        for (String name : params.keySet()) {
+            NDArray mm = m.get(name);
+            NDArray vv = v.get(name);
+            mm.set(first.get(name));
+            vv.set(second.get(name));
+        }
+    }
+}

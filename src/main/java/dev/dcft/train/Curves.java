@@ -1,0 +1,52 @@
+package dev.dcft.train;
+
+import dev.dcft.data.GlueTask;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.internal.chartpart.Chart;
+
+/** curves.png: training loss and the dev score against the step, side by side. */
+public final class Curves {
+    private Curves() {
+    }
+
+    public static void write(Path png, List<Map<String, Object>> log, GlueTask task) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        List<Double> steps = new ArrayList<>();
+        List<Double> losses = new ArrayList<>();
+        List<Double> evalSteps = new ArrayList<>();
+        List<Double> scores = new ArrayList<>();
+        for (Map<String, Object> e : log) {
+            double step = ((Number) e.get("step")).doubleValue();
+            steps.add(step);
+            losses.add(((Number) e.get("loss")).doubleValue());
+            if (e.get("eval_score") instanceof Number n) {
+                evalSteps.add(step);
+                scores.add(n.doubleValue());
+            }
+        }
+        if (steps.isEmpty()) {
+            return;
+        }
+        XYChart loss = new XYChartBuilder().width(640).height(420).title("training loss").xAxisTitle("step").yAxisTitle("loss").build();
+        loss.getStyler().setLegendVisible(false).setMarkerSize(0);
+        loss.addSeries("loss", steps, losses);
+        XYChart dev = new XYChartBuilder().width(640).height(420).title(task.dirName + " dev score").xAxisTitle("step")
+                .yAxisTitle(String.join(" / ", task.metrics.stream().map(m -> m.key).toList())).build();
+        dev.getStyler().setLegendVisible(false);
+        if (!evalSteps.isEmpty()) {
+            dev.addSeries("dev", evalSteps, scores);
+        }
+        List<Chart> charts = List.of(loss, dev);
+        Path tmp = png.resolveSibling("." + png.getFileName() + ".tmp.png");
+        BitmapEncoder.saveBitmap(charts, 1, 2, tmp.toString().replaceAll("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
+        Files.move(tmp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+}

@@ -1,0 +1,118 @@
+package dev.dcft.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.dcft.io.AtomicFiles;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The files of a run: {@code config.json}, {@code log.jsonl}, {@code metrics.json},
+ * {@code curves.png}, the best {@code adapter/} and the resumable {@code checkpoint/}.
+ */
+public final class RunDirectory {
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper LINE = new ObjectMapper();
+
+    private final Path dir;
+
+    public RunDirectory(Path dir) {
+        this.dir = dir;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Path adapter() {
+        return dir.resolve("adapter");
+    }
+
+    public Path checkpoint() {
+        return dir.resolve("checkpoint");
+    }
+
+    public Path configFile() {
+        return dir.resolve("config.json");
+    }
+
+    public Path log() {
+        return dir.resolve("log.jsonl");
+    }
+
+    public Path metrics() {
+        return dir.resolve("metrics.json");
+    }
+
+    public Path curves() {
+        return dir.resolve("curves.png");
+    }
+
+    /**
+     * Prepares the directory for a new run. An existing non-empty one is an error unless
+     * {@code overwrite}, in which case it is removed first.
+     */
+    public void create(boolean overwrite) throws IOException {
+        if (Files.exists(dir) && !AtomicFiles.isEmptyDirectory(dir)) {
+            if (!overwrite) {
+                throw new IllegalArgumentException(dir + " already exists: pass --overwrite to replace it, or --resume to continue it");
+            }
+            AtomicFiles.deleteTree(dir);
+        }
+        Files.createDirectories(dir);
+    }
+
+    public void writeConfig(TrainConfig config) throws IOException {
+        AtomicFiles.writeString(configFile(), JSON.writeValueAsString(config));
+    }
+
+    public TrainConfig readConfig() throws IOException {
+        return JSON.readValue(Files.readString(configFile()), TrainConfig.class);
+    }
+
+    public void appendLog(Map<String, Object> entry) throws IOException {
+        try (BufferedWriter w = Files.newBufferedWriter(log(), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            w.write(LINE.writeValueAsString(entry));
+            w.write('\n');
+        }
+    }
+
+    /** Keeps the first {@code lines} log lines: what a resumed run has not yet redone. */
+    public void truncateLog(int lines) throws IOException {
+        if (!Files.exists(log())) {
+            return;
+        }
+        List<String> all = Files.readAllLines(log(), StandardCharsets.UTF_8);
+        List<String> kept = new ArrayList<>(all.subList(0, Math.min(lines, all.size())));
+        AtomicFiles.writeString(log(), kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
+    }
+
+    public int logLines() throws IOException {
+        return Files.exists(log()) ? Files.readAllLines(log(), StandardCharsets.UTF_8).size() : 0;
+    }
+
+    public List<Map<String, Object>> readLog() throws IOException {
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (Files.exists(log())) {
+            for (String line : Files.readAllLines(log(), StandardCharsets.UTF_8)) {
+                if (!line.isBlank()) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> m = LINE.readValue(line, Map.class);
+                    out.add(m);
+                }
+            }
+        }
+        return out;
+    }
+
+    public void writeMetrics(Object metrics) throws IOException {
+        AtomicFiles.writeString(metrics(), JSON.writeValueAsString(metrics));
+    }
+}

@@ -1,0 +1,169 @@
+package dev.dcft.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.dcft.adapters.AdapterSpec;
+import dev.dcft.adapters.Adapters;
+import dev.dcft.adapters.Method;
+import dev.dcft.adapters.dcft.DcftLinear;
+import dev.dcft.data.GlueTask;
+import dev.dcft.io.HostTensor;
+import dev.dcft.io.ModelFormatException;
+import dev.dcft.io.PeftAdapterFiles;
+import dev.dcft.model.LoadedModel;
+import dev.dcft.model.bert.BertModel;
+import dev.dcft.model.bert.EncoderInput;
+import dev.dcft.model.heads.ClassificationHead;
+import dev.dcft.model.nn.Parameter;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An encoder with a method applied and a task head: what the trainer trains and what eval and
+ * predict load back. Trainable tensors are named as in the saved files: encoder paths
+ * ({@code encoder.layer.0.attention.self.query.dcft_A.weight}, {@code pooler.dense.weight}) and
+ * head paths ({@code classifier.weight}).
+ */
+public final class TaskModel {
+    private final LoadedModel base;
+    private final AdapterSpec spec;
+    private final GlueTask task;
+    private final ClassificationHead head;
+    private final List<DcftLinear> dcftLayers;
+
+    public TaskModel(LoadedModel base, AdapterSpec spec, GlueTask task, double clsDropout, long seed) {
+        this.base = base;
+        this.spec = spec;
+        this.task = task;
+        BertModel encoder = base.model();
+        Adapters.apply(encoder, spec, base.manager(), seed);
+        // The pooler belongs to the task head (SPEC section 2): it trains with every method.
+        encoder.namedParameters().forEach((k, p) -> {
+            if (k.startsWith("pooler.")) {
+                p.setTrainable(true);
+            }
+        });
+        this.head = new ClassificationHead(base.manager(), encoder.config().hiddenSize, task.numLabels(), (float) clsDropout, seed + 1);
+        head.namedParameters().values().forEach(p -> p.setTrainable(true));
+        this.dcftLayers = Adapters.layers(encoder).values().stream()
+                .filter(l -> l instanceof DcftLinear).map(l -> (DcftLinear) l).toList();
+    }
+
+    public BertModel encoder() {
+        return base.model();
+    }
+
+    public LoadedModel base() {
+        return base;
+    }
+
+    public GlueTask task() {
+        return task;
+    }
+
+    public AdapterSpec spec() {
+        return spec;
+    }
+
+    public List<DcftLinear> dcftLayers() {
+        return dcftLayers;
+    }
+
+    public void setTraining(boolean training) {
+        base.model().setTraining(training);
+        head.setTraining(training);
+    }
+
+    /** Every trainable tensor by its file name. */
+    public Map<String, Parameter> trainable() {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        base.model().namedParameters().forEach((k, p) -> {
+            if (p.trainable()) {
+                out.put(k, p);
+            }
+        });
+        head.namedParameters().forEach((k, p) -> out.put(k, p));
+        return out;
+    }
+
+    /** Trainable numbers, head included. */
+    public long trainableCount() {
+        return trainable().values().stream().mapToLong(Parameter::numel).sum();
+    }
+
+    public NDArray logits(EncoderInput in) {
+        NDArray hidden = base.model().forward(in);
+        return head.forward(base.model(), hidden, in.mask());
+    }
+
+    /** Cross-entropy, or mean squared error for regression. */
+    public NDArray loss(NDManager scope, NDArray logits, float[] targets) {
+        if (task.isRegression()) {
+            NDArray y = scope.create(targets);
+            return logits.reshape(-1).sub(y).square().mean();
+        }
+        long[] labels = new long[targets.length];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = (long) targets[i];
+        }
+        NDArray onehot = scope.create(labels).oneHot(task.numLabels());
+        return logits.logSoftmax(-1).mul(onehot).sum(new int[] {1}).neg().mean();
+    }
+
+    /** Tensors that are not adapter weights: the head, the pooler, and for full fine-tuning the encoder. */
+    Map<String, HostTensor> headTensors() {
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : trainable().entrySet()) {
+            if (!e.getKey().matches(".*\\.(lora_A|lora_B|dcft_A|dcft_B|dcft_C)\\.weight$")) {
+                NDArray v = e.getValue().value();
+                out.put(e.getKey(), new HostTensor(v.getShape().getShape(), v.toFloatArray()));
+            }
+        }
+        return out;
+    }
+
+    /** Writes the trainable state in PEFT's layout (head as modules_to_save), replacing {@code dir}. */
+    public void saveAdapter(Path dir, String baseModelName) throws IOException {
+        List<String> save = new ArrayList<>(List.of("classifier"));
+        if (base.model().hasPooler()) {
+            save.add("pooler");
+        }
+        PeftAdapterFiles.save(dir, spec, baseModelName, base.model(), headTensors(), save, "SEQ_CLS", true);
+    }
+
+    /** Loads a saved adapter directory's tensors into this (identically configured) model. */
+    public void loadAdapter(PeftAdapterFiles.LoadedAdapter adapter) {
+        Path file = adapter.dir().resolve(PeftAdapterFiles.WEIGHTS);
+        Map<String, Parameter> params = trainable();
+        Map<String, HostTensor> all = new LinkedHashMap<>(adapter.headTensors());
+        adapter.adapterTensors().forEach((k, v) -> all.put(k.substring(PeftAdapterFiles.PREFIX.length()), v));
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            HostTensor t = all.get(e.getKey());
+            long[] want = e.getValue().value().getShape().getShape();
+            if (t == null) {
+                throw new ModelFormatException(file, "missing tensor '" + PeftAdapterFiles.PREFIX + e.getKey() + "'");
+            }
+            if (!Arrays.equals(want, t.shape())) {
+                throw new ModelFormatException(file, "tensor '" + e.getKey() + "' has shape " + t.shapeString() + ", the model needs "
+                        + Arrays.toString(want) + " (saved for another model or task?)");
+            }
+            e.getValue().set(base.manager().create(t.data(), new Shape(t.shape())));
+            e.getValue().setTrainable(true);
+        }
+        for (String k : all.keySet()) {
+            if (!params.containsKey(k)) {
+                throw new ModelFormatException(file, "tensor '" + k + "' has no place in this model (saved for another model or task?)");
+            }
+        }
+    }
+
+    public static Method methodOf(AdapterSpec spec) {
+        return spec.method();
+    }
+}

@@ -1,0 +1,48 @@
+package dev.dcft.train;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.util.List;
+
+/**
+ * Everything a run depends on; written to RUN_DIR/config.json so that a run can be repeated or
+ * resumed. Step counts are optimizer steps; {@code maxSteps} 0 means "the epochs decide".
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record TrainConfig(
+        String task,
+        String model,
+        String method,
+        int kernel,
+        int stride,
+        int rank,
+        double alpha,
+        String init,
+        double adapterDropout,
+        List<String> targets,
+        String targetRegex,
+        double lr,
+        double epochs,
+        int maxSteps,
+        int batch,
+        int maxLen,
+        int warmupSteps,
+        double warmupRatio,
+        double weightDecay,
+        double clsDropout,
+        double gamma,
+        String regForm,
+        double clipNorm,
+        int evalEvery,
+        int saveEvery,
+        long seed,
+        int threads,
+        int trainLimit,
+        int evalLimit,
+        boolean skipBadRows,
+        String preset) {
+
+    /** Warmup in steps: explicit steps win, else a ratio of the total. */
+    public int warmup(int totalSteps) {
+        return warmupSteps > 0 ? warmupSteps : (int) Math.round(warmupRatio * totalSteps);
+    }
+}

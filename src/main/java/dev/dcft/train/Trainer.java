@@ -1,0 +1,255 @@
+package dev.dcft.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import dev.dcft.adapters.dcft.OrthogonalRegularizer;
+import dev.dcft.engine.Engines;
+import dev.dcft.model.bert.EncoderInput;
+import dev.dcft.model.bert.TokenBatch;
+import dev.dcft.model.nn.Parameter;
+import dev.dcft.model.nn.Scope;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
+
+/**
+ * The training loop. Deterministic by construction: epoch {@code e}'s order comes from
+ * {@code (seed, e)} and step {@code s}'s dropout masks from {@code (seed, s)}, so a run resumed
+ * from a checkpoint replays exactly what the uninterrupted run would have done (same seed, same
+ * thread count). Training batches keep their random composition and are padded only to their
+ * own longest example; evaluation batches are sorted by length, which changes no prediction.
+ */
+public final class Trainer {
+    /** What a run produced. */
+    public record Result(int steps, int bestStep, Map<String, Double> best, Map<String, Double> last, double trainSeconds,
+            long tokens, boolean interrupted) {
+        public double tokensPerSecond() {
+            return trainSeconds > 0 ? tokens / trainSeconds : 0;
+        }
+    }
+
+    /** Receives progress after every step: step, epoch, loss, learning rate, tokens/s. */
+    public interface Progress {
+        void update(int step, int total, int epoch, double loss, double tokensPerSecond);
+    }
+
+    private final TrainConfig config;
+    private final TaskModel model;
+    private final EncodedDataset train;
+    private final List<EvalSet> dev;
+    private final RunDirectory run;
+    private final String baseModelName;
+    private Progress progress = (s, t, e, l, r) -> { };
+    private volatile boolean stopRequested;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    /** Test hook: throws right after this step, as a SIGKILL would stop the process (nothing saved). */
+    IntConsumer afterStep = s -> { };
+
+    public Trainer(TrainConfig config, TaskModel model, EncodedDataset train, List<EvalSet> dev, RunDirectory run, String baseModelName) {
+        this.config = config;
+        this.model = model;
+        this.train = train;
+        this.dev = dev;
+        this.run = run;
+        this.baseModelName = baseModelName;
+    }
+
+    public void setProgress(Progress progress) {
+        this.progress = progress;
+    }
+
+    public int stepsPerEpoch() {
+        return (train.size() + config.batch() - 1) / config.batch();
+    }
+
+    public int totalSteps() {
+        return config.maxSteps() > 0 ? config.maxSteps() : (int) Math.ceil(config.epochs() * stepsPerEpoch());
+    }
+
+    /** Asks the loop to save a checkpoint and stop after the current step; waits for it (Ctrl-C). */
+    public void requestStop(long waitSeconds) {
+        stopRequested = true;
+        try {
+            stopped.await(waitSeconds, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public Result run(boolean resume) throws IOException {
+        try {
+            return loop(resume);
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private Result loop(boolean resume) throws IOException {
+        Map<String, Parameter> params = model.trainable();
+        NDManager optimizerState = model.base().manager().newSubManager();
+        AdamW adam = new AdamW(params, optimizerState, 0.9, 0.999, 1e-8, config.weightDecay());
+        Evaluator evaluator = new Evaluator(64);
+        int total = totalSteps();
+        LinearSchedule schedule = new LinearSchedule(config.lr(), config.warmup(total), total);
+        OrthogonalRegularizer reg = new OrthogonalRegularizer(config.gamma(), OrthogonalRegularizer.Form.parse(config.regForm()));
+        boolean regularise = config.gamma() > 0 && !model.dcftLayers().isEmpty();
+
+        Checkpoint.State state = new Checkpoint.State(0, 0, Double.NEGATIVE_INFINITY, -1, Map.of(), 0, 0, 0, Map.of(), -1);
+        if (resume) {
+            state = Checkpoint.load(run.checkpoint(), params, adam);
+            run.truncateLog(state.logLines());
+        }
+        for (Parameter p : params.values()) {
+            p.value().setRequiresGradient(true);
+        }
+        int step = state.step();
+        double bestScore = state.bestScore();
+        int bestStep = state.bestStep();
+        Map<String, Double> best = state.bestMetrics();
+        Map<String, Double> last = state.lastMetrics();
+        int lastEval = state.lastEvalStep();
+        double seconds = state.trainSeconds();
+        long tokens = state.tokens();
+        int perEpoch = stepsPerEpoch();
+        int[] order = null;
+        int orderEpoch = -1;
+        Engine engine = Engine.getEngine("PyTorch");
+
+        while (step < total) {
+            int epoch = step / perEpoch;
+            if (epoch != orderEpoch) {
+                order = permutation(train.size(), config.seed() * 1_000_003L + epoch);
+                orderEpoch = epoch;
+            }
+            int pos = (step % perEpoch) * config.batch();
+            int[] idx = java.util.Arrays.copyOfRange(order, pos, Math.min(order.length, pos + config.batch()));
+            long t0 = System.nanoTime();
+            double lossValue;
+            double gradNorm;
+            double lr = schedule.at(step);
+            Engines.seed((int) (config.seed() * 7919 + step));
+            model.setTraining(true);
+            try (NDManager scope = model.base().manager().newSubManager()) {
+                TokenBatch tb = train.batch(idx);
+                EncoderInput in = EncoderInput.of(scope, tb, model.encoder().config());
+                float[] targets = new float[idx.length];
+                for (int i = 0; i < idx.length; i++) {
+                    var ex = train.example(idx[i]);
+                    targets[i] = model.task().isRegression() ? ex.score() : ex.label();
+                }
+                NDArray objective;
+                NDArray loss;
+                try (GradientCollector gc = engine.newGradientCollector()) {
+                    loss = model.loss(scope, model.logits(in), targets);
+                    objective = regularise ? loss.add(reg.penalty(scope, model.dcftLayers())) : loss;
+                    gc.backward(objective);
+                }
+                lossValue = loss.getFloat();
+                double objectiveValue = objective.getFloat();
+                if (!Double.isFinite(objectiveValue)) {
+                    throw new TrainingDivergedException("the loss became " + (Double.isNaN(objectiveValue) ? "NaN" : "infinite")
+                            + " at step " + (step + 1) + "; the last good checkpoint"
+                            + (Checkpoint.exists(run.checkpoint()) ? " is kept in " + run.checkpoint() : " was never written")
+                            + " (lower --lr?)");
+                }
+                Map<String, NDArray> grads = new LinkedHashMap<>();
+                NDArray sq = null;
+                for (Map.Entry<String, Parameter> e : params.entrySet()) {
+                    NDArray g = Scope.adopt(scope, e.getValue().value().getGradient());
+                    grads.put(e.getKey(), g);
+                    NDArray s = g.square().sum();
+                    sq = sq == null ? s : sq.add(s);
+                }
+                gradNorm = Math.sqrt(sq.getFloat());
+                if (!Double.isFinite(gradNorm)) {
+                    String bad = grads.entrySet().stream().filter(e -> !Float.isFinite(e.getValue().square().sum().getFloat()))
+                            .map(Map.Entry::getKey).findFirst().orElse("?");
+                    throw new TrainingDivergedException("the gradient of " + bad + " became non-finite at step " + (step + 1)
+                            + " (loss " + lossValue + "); the last good checkpoint"
+                            + (Checkpoint.exists(run.checkpoint()) ? " is kept in " + run.checkpoint() : " was never written"));
+                }
+                double clip = config.clipNorm() > 0 && gradNorm > config.clipNorm() ? config.clipNorm() / (gradNorm + 1e-6) : 1.0;
+                Map<String, NDArray> used = grads;
+                if (clip < 1.0) {
+                    used = new LinkedHashMap<>();
+                    for (Map.Entry<String, NDArray> e : grads.entrySet()) {
+                        used.put(e.getKey(), e.getValue().mul((float) clip));
+                    }
+                }
+                adam.step(scope, used, lr);
+                for (NDArray g : grads.values()) {
+                    g.muli(0); // gradients accumulate across backward passes: clear them in place
+                }
+            }
+            tokens += train.tokens(idx);
+            seconds += (System.nanoTime() - t0) / 1e9;
+            step++;
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("step", step);
+            entry.put("epoch", round((double) step / perEpoch, 4));
+            entry.put("loss", round(lossValue, 6));
+            entry.put("lr", lr);
+            entry.put("grad_norm", round(gradNorm, 6));
+            boolean endOfEpoch = step % perEpoch == 0;
+            if ((config.evalEvery() > 0 && step % config.evalEvery() == 0) || endOfEpoch || step == total) {
+                last = evaluator.evaluate(model, dev);
+                lastEval = step;
+                last.forEach((k, v) -> entry.put("eval_" + k, round(v, 6)));
+                if (last.get("score") > bestScore) {
+                    bestScore = last.get("score");
+                    bestStep = step;
+                    best = last;
+                    model.saveAdapter(run.adapter(), baseModelName);
+                }
+            }
+            run.appendLog(entry);
+            progress.update(step, total, epoch + 1, lossValue, seconds > 0 ? tokens / seconds : 0);
+            boolean save = (config.saveEvery() > 0 && step % config.saveEvery() == 0) || stopRequested;
+            if (save && step < total) {
+                Checkpoint.save(run.checkpoint(), new Checkpoint.State(step, adam.steps(), bestScore, bestStep, best, seconds,
+                        tokens, run.logLines(), last, lastEval), params, adam);
+            }
+            afterStep.accept(step);
+            if (stopRequested && step < total) {
+                optimizerState.close();
+                return new Result(step, bestStep, best, last, seconds, tokens, true);
+            }
+        }
+        optimizerState.close();
+        return new Result(step, bestStep, best, last, seconds, tokens, false);
+    }
+
+    static double round(double v, int digits) {
+        double f = Math.pow(10, digits);
+        return Math.round(v * f) / f;
+    }
+
+    static int[] permutation(int n, long seed) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        Random r = new Random(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+
+    public static List<String> describe(Result r) {
+        List<String> out = new ArrayList<>();
+        out.add("steps " + r.steps() + ", best at step " + r.bestStep());
+        return out;
+    }
+}
