@@ -26,7 +26,8 @@ import java.util.zip.ZipInputStream;
  * {@code dcft data fetch}: downloads the public GLUE archives (the ones download_glue_data.py
  * uses) into {@code <cache>/glue/<Task>/}, checks SHA-256 where it is known, and rebuilds MRPC's
  * train/dev split from the raw Microsoft files as GLUE does. The task folder appears complete or
- * not at all. {@code DCFT_GLUE_MIRROR} replaces the download host (same paths) for mirrors.
+ * not at all. {@code DCFT_GLUE_MIRROR} (or the {@code dcft.glue.mirror} property) replaces the
+ * download host, keeping the paths, for mirrors.
  */
 public final class DataFetcher {
     private static final String GLUE = "https://dl.fbaipublicfiles.com/glue/data/";
@@ -90,7 +91,7 @@ public final class DataFetcher {
     }
 
     private static String url(String url) {
-        String mirror = System.getenv("DCFT_GLUE_MIRROR");
+        String mirror = System.getProperty("dcft.glue.mirror", System.getenv("DCFT_GLUE_MIRROR"));
         if (mirror == null || mirror.isBlank()) {
             return url;
         }

@@ -29,6 +29,16 @@ public final class Engines {
         configured = true;
     }
 
+    /**
+     * Turns autograd recording off for the calling thread (PyTorch's grad mode is per thread and on
+     * by default). Gradient collectors switch it on for a training step and restore it after, so
+     * evaluation and the optimizer's in-place updates run without building graphs.
+     */
+    public static void gradientsOff() {
+        configure(0);
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+    }
+
     public static int threads() {
         configure(0);
         return threads;

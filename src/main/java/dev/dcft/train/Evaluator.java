@@ -22,6 +22,7 @@ public final class Evaluator {
     /** Raw model outputs, in the dataset's order. */
     public float[][] outputs(TaskModel model, EncodedDataset data) {
         model.setTraining(false);
+        dev.dcft.engine.Engines.gradientsOff();
         int labels = model.task().numLabels();
         float[][] out = new float[data.size()][];
         for (int[] batch : data.lengthSortedBatches(batchSize)) {

@@ -11,7 +11,6 @@ import dev.dcft.model.bert.TokenBatch;
 import dev.dcft.model.nn.Parameter;
 import dev.dcft.model.nn.Scope;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +59,11 @@ public final class Trainer {
         this.dev = dev;
         this.run = run;
         this.baseModelName = baseModelName;
+    }
+
+    /** The trainable tensors (tests corrupt one to check divergence handling). */
+    Map<String, Parameter> trainableForTest() {
+        return model.trainable();
     }
 
     public void setProgress(Progress progress) {
@@ -122,6 +126,7 @@ public final class Trainer {
         int[] order = null;
         int orderEpoch = -1;
         Engine engine = Engine.getEngine("PyTorch");
+        Engines.gradientsOff();
 
         while (step < total) {
             int epoch = step / perEpoch;
@@ -247,9 +252,4 @@ public final class Trainer {
         return p;
     }
 
-    public static List<String> describe(Result r) {
-        List<String> out = new ArrayList<>();
-        out.add("steps " + r.steps() + ", best at step " + r.bestStep());
-        return out;
-    }
 }

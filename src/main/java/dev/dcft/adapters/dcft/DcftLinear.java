@@ -7,6 +7,7 @@ import dev.dcft.adapters.AdapterLayer;
 import dev.dcft.model.nn.Activations;
 import dev.dcft.model.nn.Linear;
 import dev.dcft.model.nn.Module;
+import dev.dcft.model.nn.Scalars;
 import dev.dcft.model.nn.Scope;
 import dev.dcft.model.nn.Weight;
 import java.util.LinkedHashMap;
@@ -63,7 +64,7 @@ public final class DcftLinear extends Module implements AdapterLayer {
         // linear(u, W) = u W^T: first x K_in, then (x K_in) K_out^T.
         NDArray u = ai.djl.nn.core.Linear.linear(h, kIn.transpose()).singletonOrThrow();
         NDArray delta = ai.djl.nn.core.Linear.linear(u, kOut).singletonOrThrow();
-        return y.add(delta.mul((float) scale));
+        return y.add(Scalars.mul(delta, scale));
     }
 
     /** {@code s * Delta}, {@code [out, in]}, in the given scope. */

@@ -2,6 +2,7 @@ package dev.dcft.adapters.dcft;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.dcft.model.nn.Scalars;
 import dev.dcft.model.nn.Scope;
 import java.util.Collection;
 import java.util.Locale;
@@ -58,7 +59,7 @@ public final class OrthogonalRegularizer {
             for (NDArray gram : new NDArray[] {a, b}) {
                 int r = (int) gram.getShape().get(0);
                 NDArray sq = gram.sub(scope.eye(r).toType(gram.getDataType(), false)).square().sum();
-                NDArray term = form == Form.PAPER ? sq : sq.add(EPS).sqrt();
+                NDArray term = form == Form.PAPER ? sq : Scalars.add(sq, EPS).sqrt();
                 total = total == null ? term : total.add(term);
                 count++;
             }
@@ -66,6 +67,6 @@ public final class OrthogonalRegularizer {
         if (total == null) {
             return scope.create(0f);
         }
-        return total.div(count).mul((float) gamma); // a double scalar would promote the 0-d result to float64
+        return Scalars.mul(total, gamma / count);
     }
 }

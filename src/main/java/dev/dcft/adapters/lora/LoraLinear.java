@@ -7,6 +7,7 @@ import dev.dcft.adapters.AdapterLayer;
 import dev.dcft.model.nn.Activations;
 import dev.dcft.model.nn.Linear;
 import dev.dcft.model.nn.Module;
+import dev.dcft.model.nn.Scalars;
 import dev.dcft.model.nn.Weight;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -49,7 +50,7 @@ public final class LoraLinear extends Module implements AdapterLayer {
         }
         NDArray h = Activations.dropout(x, dropout, isTraining());
         NDArray u = ai.djl.nn.core.Linear.linear(h, a.value()).singletonOrThrow();
-        return y.add(ai.djl.nn.core.Linear.linear(u, b.value()).singletonOrThrow().mul((float) scale));
+        return y.add(Scalars.mul(ai.djl.nn.core.Linear.linear(u, b.value()).singletonOrThrow(), scale));
     }
 
     /** {@code s * B A}, {@code [out, in]}. */

@@ -6,6 +6,7 @@ import dev.dcft.model.nn.Activations;
 import dev.dcft.model.nn.Linear;
 import dev.dcft.model.nn.LinearLayer;
 import dev.dcft.model.nn.Module;
+import dev.dcft.model.nn.Scalars;
 
 /** Multi-head scaled dot-product self-attention: children query, key, value. */
 public final class BertSelfAttention extends Module {
@@ -29,7 +30,7 @@ public final class BertSelfAttention extends Module {
         NDArray q = split(((LinearLayer) child("query")).forward(h), b, t);
         NDArray k = split(((LinearLayer) child("key")).forward(h), b, t);
         NDArray v = split(((LinearLayer) child("value")).forward(h), b, t);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(headDim)).add(additiveMask);
+        NDArray scores = Scalars.div(q.matMul(k.transpose(0, 1, 3, 2)), Math.sqrt(headDim)).add(additiveMask);
         NDArray probs = Activations.dropout(scores.softmax(-1), dropout, isTraining());
         return probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim);
     }

@@ -24,8 +24,8 @@ public final class Activations {
     }
 
     static NDArray geluTanh(NDArray x) {
-        NDArray inner = x.add(x.pow(3).mul(0.044715)).mul(SQRT_2_OVER_PI).tanh();
-        return x.mul(0.5).mul(inner.add(1));
+        NDArray inner = Scalars.mul(x.add(Scalars.mul(x.mul(x).mul(x), 0.044715)), SQRT_2_OVER_PI).tanh();
+        return Scalars.mul(x, 0.5).mul(Scalars.add(inner, 1));
     }
 
     public static NDArray dropout(NDArray x, float rate, boolean training) {
