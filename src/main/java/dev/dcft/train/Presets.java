@@ -36,9 +36,9 @@ public final class Presets {
     /** CPU-budget learning rate per method. */
     public static double cpuLearningRate(Method method) {
         return switch (method) {
-            case DCFT -> 2e-3;
+            case DCFT -> 5e-3;
             case LORA -> 1e-3;
-            case HEAD -> 3e-3;
+            case HEAD -> 5e-3;
             case FULL -> 5e-5;
         };
     }
