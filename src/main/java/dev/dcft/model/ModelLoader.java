@@ -108,6 +108,27 @@ public final class ModelLoader {
         }
     }
 
+    /**
+     * A randomly initialised encoder of the given shape (layers, hidden, FFN, heads) with
+     * MiniLM's 30522-word vocabulary and tokenizer: benchmarks at any size with nothing to download.
+     */
+    public static LoadedModel random(int layers, int hidden, int ffn, int heads, long seed) {
+        BertConfig config = BertConfig.of(30522, hidden, layers, heads, ffn, 512, 2, 1e-12f);
+        byte[] tokenizer;
+        try (InputStream tok = ModelLoader.class.getResourceAsStream(EMBEDDED.get(DEFAULT_MODEL)[1])) {
+            tokenizer = tok.readAllBytes();
+        } catch (IOException | NullPointerException e) {
+            throw new ModelFormatException("embedded tokenizer", "not on the class path");
+        }
+        NDManager manager = Engines.newManager();
+        BertModel model = new BertModel(manager, config, false);
+        dev.dcft.model.bert.BertInit.randomize(model, manager, seed);
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("tokenizer.json", tokenizer);
+        String name = "random " + layers + "," + hidden + "," + ffn + "," + heads;
+        return new LoadedModel(name, model, manager, files, name);
+    }
+
     /** Loads {@code config.json} + {@code model.safetensors} (or a sharded index) + tokenizer files. */
     public static LoadedModel loadHfDirectory(Path dir) {
         BertConfig config = BertConfig.read(dir.resolve("config.json"));

@@ -36,6 +36,7 @@ public final class TaskModel {
     private final GlueTask task;
     private final ClassificationHead head;
     private final List<DcftLinear> dcftLayers;
+    private boolean backpropToEmbeddings;
 
     public TaskModel(LoadedModel base, AdapterSpec spec, GlueTask task, double clsDropout, long seed) {
         this.base = base;
@@ -98,8 +99,21 @@ public final class TaskModel {
     }
 
     public NDArray logits(EncoderInput in) {
-        NDArray hidden = base.model().forward(in);
-        return head.forward(base.model(), hidden, in.mask());
+        BertModel encoder = base.model();
+        NDArray embedded = encoder.embed(in);
+        if (backpropToEmbeddings) {
+            // The backward-pass floor: gradients flow through every layer to here, and no weight gets one.
+            embedded.setRequiresGradient(true);
+        }
+        return head.forward(encoder, encoder.encode(embedded, in), in.mask());
+    }
+
+    /**
+     * Makes the embedding output a gradient leaf, so a head-only model still runs the backward
+     * pass through the whole frozen encoder: the cost every method adapting all layers pays.
+     */
+    public void backpropToEmbeddings(boolean on) {
+        this.backpropToEmbeddings = on;
     }
 
     /** Cross-entropy, or mean squared error for regression. */

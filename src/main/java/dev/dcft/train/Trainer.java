@@ -1,15 +1,12 @@
 package dev.dcft.train;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
 import dev.dcft.adapters.dcft.OrthogonalRegularizer;
 import dev.dcft.engine.Engines;
 import dev.dcft.model.bert.EncoderInput;
 import dev.dcft.model.bert.TokenBatch;
 import dev.dcft.model.nn.Parameter;
-import dev.dcft.model.nn.Scope;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -104,7 +101,6 @@ public final class Trainer {
         int total = totalSteps();
         LinearSchedule schedule = new LinearSchedule(config.lr(), config.warmup(total), total);
         OrthogonalRegularizer reg = new OrthogonalRegularizer(config.gamma(), OrthogonalRegularizer.Form.parse(config.regForm()));
-        boolean regularise = config.gamma() > 0 && !model.dcftLayers().isEmpty();
 
         Checkpoint.State state = new Checkpoint.State(0, 0, Double.NEGATIVE_INFINITY, -1, Map.of(), 0, 0, 0, Map.of(), -1);
         if (resume) {
@@ -125,7 +121,7 @@ public final class Trainer {
         int perEpoch = stepsPerEpoch();
         int[] order = null;
         int orderEpoch = -1;
-        Engine engine = Engine.getEngine("PyTorch");
+        TrainingStep stepper = new TrainingStep(model, params, adam, reg, config.clipNorm());
         Engines.gradientsOff();
 
         while (step < total) {
@@ -150,49 +146,14 @@ public final class Trainer {
                     var ex = train.example(idx[i]);
                     targets[i] = model.task().isRegression() ? ex.score() : ex.label();
                 }
-                NDArray objective;
-                NDArray loss;
-                try (GradientCollector gc = engine.newGradientCollector()) {
-                    loss = model.loss(scope, model.logits(in), targets);
-                    objective = regularise ? loss.add(reg.penalty(scope, model.dcftLayers())) : loss;
-                    gc.backward(objective);
-                }
-                lossValue = loss.getFloat();
-                double objectiveValue = objective.getFloat();
-                if (!Double.isFinite(objectiveValue)) {
-                    throw new TrainingDivergedException("the loss became " + (Double.isNaN(objectiveValue) ? "NaN" : "infinite")
-                            + " at step " + (step + 1) + "; the last good checkpoint"
+                int shown = step + 1;
+                TrainingStep.Outcome out = stepper.run(scope, in, targets, lr, problem -> {
+                    throw new TrainingDivergedException(problem + " at step " + shown + "; the last good checkpoint"
                             + (Checkpoint.exists(run.checkpoint()) ? " is kept in " + run.checkpoint() : " was never written")
                             + " (lower --lr?)");
-                }
-                Map<String, NDArray> grads = new LinkedHashMap<>();
-                NDArray sq = null;
-                for (Map.Entry<String, Parameter> e : params.entrySet()) {
-                    NDArray g = Scope.adopt(scope, e.getValue().value().getGradient());
-                    grads.put(e.getKey(), g);
-                    NDArray s = g.square().sum();
-                    sq = sq == null ? s : sq.add(s);
-                }
-                gradNorm = Math.sqrt(sq.getFloat());
-                if (!Double.isFinite(gradNorm)) {
-                    String bad = grads.entrySet().stream().filter(e -> !Float.isFinite(e.getValue().square().sum().getFloat()))
-                            .map(Map.Entry::getKey).findFirst().orElse("?");
-                    throw new TrainingDivergedException("the gradient of " + bad + " became non-finite at step " + (step + 1)
-                            + " (loss " + lossValue + "); the last good checkpoint"
-                            + (Checkpoint.exists(run.checkpoint()) ? " is kept in " + run.checkpoint() : " was never written"));
-                }
-                double clip = config.clipNorm() > 0 && gradNorm > config.clipNorm() ? config.clipNorm() / (gradNorm + 1e-6) : 1.0;
-                Map<String, NDArray> used = grads;
-                if (clip < 1.0) {
-                    used = new LinkedHashMap<>();
-                    for (Map.Entry<String, NDArray> e : grads.entrySet()) {
-                        used.put(e.getKey(), e.getValue().mul((float) clip));
-                    }
-                }
-                adam.step(scope, used, lr);
-                for (NDArray g : grads.values()) {
-                    g.muli(0); // gradients accumulate across backward passes: clear them in place
-                }
+                });
+                lossValue = out.loss();
+                gradNorm = out.gradNorm();
             }
             tokens += train.tokens(idx);
             seconds += (System.nanoTime() - t0) / 1e9;

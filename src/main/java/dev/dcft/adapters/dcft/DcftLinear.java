@@ -29,6 +29,7 @@ public final class DcftLinear extends Module implements AdapterLayer {
     private final double scale;
     private final float dropout;
     private boolean merged;
+    private boolean materialized;
 
     public DcftLinear(NDManager manager, String path, Linear base, DcftConfig config, SplittableRandom rng) {
         this.base = addChild("base_layer", base);
@@ -59,12 +60,22 @@ public final class DcftLinear extends Module implements AdapterLayer {
         }
         NDManager scope = x.getManager();
         NDArray h = Activations.dropout(x, dropout, isTraining());
+        if (materialized) {
+            // The released code's pattern, kept as a benchmark baseline: build D (in x out), then x D.
+            NDArray d = DcftKernels.materialize(scope, a.value(), b.value(), c.value(), geometry);
+            return y.add(Scalars.mul(ai.djl.nn.core.Linear.linear(h, d.transpose()).singletonOrThrow(), scale));
+        }
         NDArray kIn = DcftKernels.inputFactor(scope, a.value(), c.value(), geometry);
         NDArray kOut = DcftKernels.outputFactor(scope, b.value(), geometry);
         // linear(u, W) = u W^T: first x K_in, then (x K_in) K_out^T.
         NDArray u = ai.djl.nn.core.Linear.linear(h, kIn.transpose()).singletonOrThrow();
         NDArray delta = ai.djl.nn.core.Linear.linear(u, kOut).singletonOrThrow();
         return y.add(Scalars.mul(delta, scale));
+    }
+
+    /** Benchmark baseline only: rebuild the full D every forward pass instead of the factorised product. */
+    public void setMaterialized(boolean materialized) {
+        this.materialized = materialized;
     }
 
     /** {@code s * Delta}, {@code [out, in]}, in the given scope. */

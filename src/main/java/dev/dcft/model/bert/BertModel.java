@@ -34,8 +34,18 @@ public final class BertModel extends Module {
 
     /** Last hidden states {@code [B, T, H]}. */
     public NDArray forward(EncoderInput in) {
+        return encode(embed(in), in);
+    }
+
+    /** The embedding layer's output {@code [B, T, H]}. */
+    public NDArray embed(EncoderInput in) {
+        return embeddings.forward(in);
+    }
+
+    /** The layers on top of embedding outputs {@code h}. */
+    public NDArray encode(NDArray h, EncoderInput in) {
         NDArray additiveMask = in.mask().neg().add(1).mul(MASKED).expandDims(1).expandDims(1);
-        return encoder.forward(embeddings.forward(in), additiveMask);
+        return encoder.forward(h, additiveMask);
     }
 
     /** The pooler output {@code [B, H]}; requires a pooler. */

@@ -1,0 +1,111 @@
+package dev.dcft.bench;
+
+import ai.djl.ndarray.NDManager;
+import dev.dcft.adapters.Adapters;
+import dev.dcft.adapters.dcft.DcftLinear;
+import dev.dcft.adapters.dcft.OrthogonalRegularizer;
+import dev.dcft.data.GlueTask;
+import dev.dcft.engine.Engines;
+import dev.dcft.model.LoadedModel;
+import dev.dcft.model.bert.EncoderInput;
+import dev.dcft.model.bert.TokenBatch;
+import dev.dcft.model.nn.Parameter;
+import dev.dcft.train.AdamW;
+import dev.dcft.train.TaskModel;
+import dev.dcft.train.TrainingStep;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Times complete training steps (forward, loss, backward, optimizer) of several methods on the
+ * same batch, round-robin in one process so that machine noise hits every method alike.
+ */
+public final class TrainingStepBench {
+    /** One method's timings and size. */
+    public record Result(String method, Stats stepMs, long trainable) {
+    }
+
+    private TrainingStepBench() {
+    }
+
+    private static final class Runner implements AutoCloseable {
+        final BenchMethod method;
+        final LoadedModel base;
+        final TaskModel model;
+        final TrainingStep step;
+        final NDManager optimizerState;
+        final List<Double> times = new ArrayList<>();
+
+        Runner(BenchMethod method, BenchSetup setup) {
+            this.method = method;
+            this.base = setup.load();
+            this.model = new TaskModel(base, method.spec(), GlueTask.SST2, 0.1, 42);
+            model.backpropToEmbeddings(method.floor());
+            if (method.materialized()) {
+                Adapters.layers(base.model()).values().forEach(l -> ((DcftLinear) l).setMaterialized(true));
+            }
+            Map<String, Parameter> params = model.trainable();
+            params.values().forEach(p -> p.value().setRequiresGradient(true));
+            this.optimizerState = base.manager().newSubManager();
+            AdamW adam = new AdamW(params, optimizerState, 0.9, 0.999, 1e-8, 0.01);
+            this.step = new TrainingStep(model, params, adam, new OrthogonalRegularizer(0.1, OrthogonalRegularizer.Form.RELEASED), 1.0);
+        }
+
+        double run(TokenBatch batch, float[] labels) {
+            model.setTraining(true);
+            long t0 = System.nanoTime();
+            try (NDManager scope = base.manager().newSubManager()) {
+                EncoderInput in = EncoderInput.of(scope, batch, base.model().config());
+                step.run(scope, in, labels, 1e-4, problem -> {
+                    throw new IllegalStateException(method.name() + ": " + problem);
+                });
+            }
+            return (System.nanoTime() - t0) / 1e6;
+        }
+
+        @Override
+        public void close() {
+            optimizerState.close();
+            base.close();
+        }
+    }
+
+    public static List<Result> run(BenchSetup setup, List<BenchMethod> methods, java.io.PrintWriter progress) {
+        Engines.gradientsOff();
+        List<Runner> runners = new ArrayList<>();
+        try {
+            for (BenchMethod m : methods) {
+                runners.add(new Runner(m, setup));
+            }
+            TokenBatch batch = setup.batchTokens(runners.get(0).base.model().config().vocabSize);
+            float[] labels = setup.labels();
+            for (int round = 0; round < setup.warmup() + setup.steps(); round++) {
+                for (Runner r : runners) {
+                    double ms = r.run(batch, labels);
+                    if (round >= setup.warmup()) {
+                        r.times.add(ms);
+                    }
+                }
+                if (progress != null) {
+                    progress.printf("round %d/%d done%n", round + 1, setup.warmup() + setup.steps());
+                    progress.flush();
+                }
+            }
+            List<Result> out = new ArrayList<>();
+            for (Runner r : runners) {
+                out.add(new Result(r.method.name(), Stats.of(r.times), r.model.trainableCount()));
+            }
+            return out;
+        } finally {
+            runners.forEach(Runner::close);
+        }
+    }
+
+    public static Map<String, Result> byName(List<Result> results) {
+        Map<String, Result> m = new LinkedHashMap<>();
+        results.forEach(r -> m.put(r.method(), r));
+        return m;
+    }
+}

@@ -1,0 +1,212 @@
+package dev.dcft.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dcft.bench.BenchMethod;
+import dev.dcft.bench.BenchSetup;
+import dev.dcft.bench.InferenceBench;
+import dev.dcft.bench.LayerBench;
+import dev.dcft.bench.PeakMemory;
+import dev.dcft.bench.TrainingStepBench;
+import dev.dcft.engine.Engines;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "bench", sortOptions = false, description = {
+        "Time complete training steps (forward, loss, backward, AdamW) of each method on one random batch,"
+                + " methods interleaved round-robin; ratios to 'frozen' (head only) and 'floor' (backward through every"
+                + " frozen layer, no weight gradients); inference latency of base, merged and unmerged adapters."})
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--model", defaultValue = "minilm-l6", description = "Embedded model or directory. Default: ${DEFAULT-VALUE}.")
+    String model;
+
+    @Option(names = "--shape", description = "A random encoder LAYERS,HIDDEN,FFN,HEADS instead of --model (e.g. 12,768,3072,12).")
+    String shape;
+
+    @Option(names = "--batch", defaultValue = "32", description = "Default: ${DEFAULT-VALUE}.")
+    int batch;
+
+    @Option(names = "--seq", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}.")
+    int seq;
+
+    @Option(names = "--steps", defaultValue = "5", description = "Timed steps per method. Default: ${DEFAULT-VALUE}.")
+    int steps;
+
+    @Option(names = "--warmup", defaultValue = "1", description = "Untimed steps per method first. Default: ${DEFAULT-VALUE}.")
+    int warmup;
+
+    @Option(names = "--methods", split = ",", defaultValue = "frozen,floor,dcft-d2,dcft-d8,dcft-d8-materialized,lora-r1,lora-r8,full",
+            description = "Default: ${DEFAULT-VALUE}.")
+    List<String> methods;
+
+    @Option(names = "--isolate", description = "Run each method in its own process and report its peak resident memory.")
+    boolean isolate;
+
+    @Option(names = "--no-inference", description = "Skip the inference latency comparison.")
+    boolean noInference;
+
+    @Option(names = "--layers", description = "Also run the per-layer micro-benchmark (768x768 and 768x3072).")
+    boolean layers;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (batch < 1 || seq < 2 || steps < 1 || warmup < 0) {
+            throw new IllegalArgumentException("--batch >= 1, --seq >= 2, --steps >= 1 and --warmup >= 0 are required");
+        }
+        int[] dims = null;
+        if (shape != null) {
+            String[] p = shape.split(",");
+            if (p.length != 4) {
+                throw new IllegalArgumentException("--shape is LAYERS,HIDDEN,FFN,HEADS, got '" + shape + "'");
+            }
+            dims = new int[4];
+            for (int i = 0; i < 4; i++) {
+                dims[i] = Integer.parseInt(p[i].trim());
+            }
+        }
+        List<BenchMethod> parsed = methods.stream().map(BenchMethod::parse).toList();
+        BenchSetup setup = new BenchSetup(model, dims, batch, seq, steps, warmup);
+        PrintWriter err = spec.commandLine().getErr();
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode o = mapper.createObjectNode();
+        o.put("model", setup.modelName());
+        o.put("batch", batch);
+        o.put("seq", seq);
+        o.put("threads", Engines.threads());
+        o.put("steps", steps);
+        o.put("warmup", warmup);
+        o.put("isolated", isolate);
+        ObjectNode out = o.putObject("methods");
+        Map<String, double[]> rows = new LinkedHashMap<>();
+        if (isolate) {
+            for (BenchMethod m : parsed) {
+                JsonNode child = runIsolated(m.name());
+                JsonNode r = child.get("methods").get(m.name());
+                rows.put(m.name(), new double[] {r.get("step_ms_median").asDouble(), r.get("step_ms_min").asDouble(),
+                        r.get("step_ms_max").asDouble(), r.get("trainable_params").asDouble(), r.get("peak_rss_mb").asDouble()});
+            }
+        } else {
+            for (TrainingStepBench.Result r : TrainingStepBench.run(setup, parsed, json ? null : err)) {
+                rows.put(r.method(), new double[] {r.stepMs().median(), r.stepMs().min(), r.stepMs().max(), r.trainable(),
+                        parsed.size() == 1 ? PeakMemory.peakRssMb() : Double.NaN});
+            }
+        }
+        double frozen = rows.containsKey("frozen") ? rows.get("frozen")[0] : Double.NaN;
+        double floor = rows.containsKey("floor") ? rows.get("floor")[0] : Double.NaN;
+        for (Map.Entry<String, double[]> e : rows.entrySet()) {
+            double[] v = e.getValue();
+            ObjectNode m = out.putObject(e.getKey());
+            m.put("step_ms_median", round(v[0]));
+            m.put("step_ms_min", round(v[1]));
+            m.put("step_ms_max", round(v[2]));
+            m.put("tokens_per_s", round(batch * (double) seq / (v[0] / 1000)));
+            putRatio(m, "ratio_to_frozen", v[0] / frozen);
+            putRatio(m, "ratio_to_floor", v[0] / floor);
+            m.put("trainable_params", (long) v[3]);
+            if (!Double.isNaN(v[4])) {
+                m.put("peak_rss_mb", round(v[4]));
+            }
+        }
+        if (!noInference && !isolate) {
+            InferenceBench.Result inf = InferenceBench.run(setup);
+            ObjectNode i = o.putObject("inference");
+            i.put("base_ms_median", round(inf.base().median()));
+            i.put("unmerged_ms_median", round(inf.unmerged().median()));
+            i.put("merged_ms_median", round(inf.merged().median()));
+            i.put("merged_to_base", round(inf.mergedToBase()));
+            i.put("unmerged_to_base", round(inf.unmergedToBase()));
+        }
+        if (layers) {
+            ObjectNode l = o.putObject("layers");
+            for (LayerBench.Result r : LayerBench.run(batch * seq, new int[][] {{768, 768}, {768, 3072}}, steps, warmup)) {
+                ObjectNode s = l.has(r.shape()) ? (ObjectNode) l.get(r.shape()) : l.putObject(r.shape());
+                ObjectNode v = s.putObject(r.variant());
+                v.put("forward_ms_median", round(r.forwardMs().median()));
+                v.put("forward_backward_ms_median", round(r.forwardBackwardMs().median()));
+            }
+        }
+        PrintWriter stdout = spec.commandLine().getOut();
+        if (json) {
+            stdout.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(o));
+        } else {
+            printTable(stdout, o);
+        }
+        return 0;
+    }
+
+    private JsonNode runIsolated(String method) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx8g", "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
+                "dev.dcft.cli.Main", "--threads", Integer.toString(Engines.threads()), "bench", "--json", "--no-inference",
+                "--methods", method, "--batch", Integer.toString(batch), "--seq", Integer.toString(seq), "--steps", Integer.toString(steps),
+                "--warmup", Integer.toString(warmup)));
+        if (shape != null) {
+            cmd.addAll(List.of("--shape", shape));
+        } else {
+            cmd.addAll(List.of("--model", model));
+        }
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("isolated run of " + method + " failed");
+        }
+        return new ObjectMapper().readTree(stdout);
+    }
+
+    private static void putRatio(ObjectNode m, String field, double v) {
+        if (Double.isNaN(v)) {
+            m.putNull(field);
+        } else {
+            m.put(field, round(v));
+        }
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+
+    private static void printTable(PrintWriter out, ObjectNode o) {
+        out.printf("%s, batch %d x seq %d, %d threads, %d timed steps after %d warm-up%n", o.get("model").asText(), o.get("batch").asInt(),
+                o.get("seq").asInt(), o.get("threads").asInt(), o.get("steps").asInt(), o.get("warmup").asInt());
+        out.printf("%-22s %12s %10s %10s %9s %9s %9s %12s%n", "method", "step ms", "min", "max", "tok/s", "/frozen", "/floor", "trainable");
+        o.get("methods").fields().forEachRemaining(e -> {
+            JsonNode m = e.getValue();
+            out.printf("%-22s %12.1f %10.1f %10.1f %9.0f %9s %9s %,12d%s%n", e.getKey(), m.get("step_ms_median").asDouble(),
+                    m.get("step_ms_min").asDouble(), m.get("step_ms_max").asDouble(), m.get("tokens_per_s").asDouble(),
+                    ratio(m.get("ratio_to_frozen")), ratio(m.get("ratio_to_floor")), m.get("trainable_params").asLong(),
+                    m.has("peak_rss_mb") ? String.format("  peak RSS %.0f MB", m.get("peak_rss_mb").asDouble()) : "");
+        });
+        if (o.has("inference")) {
+            JsonNode i = o.get("inference");
+            out.printf("inference: base %.1f ms, merged %.1f ms (x%.3f), unmerged %.1f ms (x%.3f)%n", i.get("base_ms_median").asDouble(),
+                    i.get("merged_ms_median").asDouble(), i.get("merged_to_base").asDouble(), i.get("unmerged_ms_median").asDouble(),
+                    i.get("unmerged_to_base").asDouble());
+        }
+        if (o.has("layers")) {
+            o.get("layers").fields().forEachRemaining(s -> s.getValue().fields().forEachRemaining(v -> out.printf(
+                    "layer %-9s %-22s forward %8.2f ms   forward+backward %8.2f ms%n", s.getKey(), v.getKey(),
+                    v.getValue().get("forward_ms_median").asDouble(), v.getValue().get("forward_backward_ms_median").asDouble())));
+        }
+    }
+
+    private static String ratio(JsonNode n) {
+        return n == null || n.isNull() ? "-" : String.format("%.3f", n.asDouble());
+    }
+}

@@ -1,0 +1,85 @@
+package dev.dcft.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import dev.dcft.adapters.dcft.OrthogonalRegularizer;
+import dev.dcft.model.bert.EncoderInput;
+import dev.dcft.model.nn.Parameter;
+import dev.dcft.model.nn.Scope;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One optimisation step: forward, loss (plus the DCFT regulariser), backward, global-norm
+ * clipping, AdamW, gradients cleared. Shared by the trainer and the benchmark, so what is
+ * measured is what trains.
+ */
+public final class TrainingStep {
+    /** The step's task loss and gradient norm (before clipping). */
+    public record Outcome(double loss, double objective, double gradNorm) {
+    }
+
+    private final TaskModel model;
+    private final Map<String, Parameter> params;
+    private final AdamW optimizer;
+    private final OrthogonalRegularizer regularizer;
+    private final double clipNorm;
+
+    public TrainingStep(TaskModel model, Map<String, Parameter> params, AdamW optimizer, OrthogonalRegularizer regularizer,
+            double clipNorm) {
+        this.model = model;
+        this.params = params;
+        this.optimizer = optimizer;
+        this.regularizer = regularizer;
+        this.clipNorm = clipNorm;
+    }
+
+    /**
+     * Runs the step in {@code scope}. A non-finite loss or gradient is reported by {@code onBad}
+     * before any parameter changes, so the model stays at its last good state.
+     */
+    public Outcome run(NDManager scope, EncoderInput in, float[] targets, double lr, java.util.function.Consumer<String> onBad) {
+        NDArray loss;
+        NDArray objective;
+        try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+            loss = model.loss(scope, model.logits(in), targets);
+            boolean regularise = regularizer != null && regularizer.gamma() > 0 && !model.dcftLayers().isEmpty();
+            objective = regularise ? loss.add(regularizer.penalty(scope, model.dcftLayers())) : loss;
+            gc.backward(objective);
+        }
+        double lossValue = loss.getFloat();
+        double objectiveValue = objective.getFloat();
+        if (!Double.isFinite(objectiveValue)) {
+            onBad.accept("the loss became " + (Double.isNaN(objectiveValue) ? "NaN" : "infinite"));
+        }
+        Map<String, NDArray> grads = new LinkedHashMap<>();
+        NDArray sq = null;
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            NDArray g = Scope.adopt(scope, e.getValue().value().getGradient());
+            grads.put(e.getKey(), g);
+            NDArray s = g.square().sum();
+            sq = sq == null ? s : sq.add(s);
+        }
+        double gradNorm = sq == null ? 0 : Math.sqrt(sq.getFloat());
+        if (!Double.isFinite(gradNorm)) {
+            String bad = grads.entrySet().stream().filter(e -> !Float.isFinite(e.getValue().square().sum().getFloat()))
+                    .map(Map.Entry::getKey).findFirst().orElse("?");
+            onBad.accept("the gradient of " + bad + " became non-finite (loss " + lossValue + ")");
+        }
+        double clip = clipNorm > 0 && gradNorm > clipNorm ? clipNorm / (gradNorm + 1e-6) : 1.0;
+        Map<String, NDArray> used = grads;
+        if (clip < 1.0) {
+            used = new LinkedHashMap<>();
+            for (Map.Entry<String, NDArray> e : grads.entrySet()) {
+                used.put(e.getKey(), e.getValue().mul((float) clip));
+            }
+        }
+        optimizer.step(scope, used, lr);
+        for (NDArray g : grads.values()) {
+            g.muli(0); // gradients accumulate across backward passes: clear them in place
+        }
+        return new Outcome(lossValue, objectiveValue, gradNorm);
+    }
+}

@@ -1,0 +1,81 @@
+package dev.dcft.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dcft.cli.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** dcft bench --json on a tiny random shape: the fields, not the timings. */
+class BenchCommandTest {
+    static final List<String> METHODS = List.of("frozen", "floor", "dcft-d2", "dcft-d8", "dcft-d8-materialized", "lora-r1", "lora-r8", "full");
+
+    @Test
+    void jsonHasEveryField() throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new String[] {"bench", "--shape", "2,32,64,4", "--batch", "2", "--seq", "8", "--steps", "2", "--warmup", "0",
+            "--layers", "--json"}, new PrintWriter(out), new PrintWriter(err));
+        assertEquals(0, code, err.toString());
+        JsonNode j = new ObjectMapper().readTree(out.toString());
+        assertEquals("random 2,32,64,4", j.get("model").asText());
+        assertEquals(2, j.get("batch").asInt());
+        assertEquals(8, j.get("seq").asInt());
+        assertTrue(j.get("threads").asInt() >= 1);
+        assertEquals(METHODS, iterate(j.get("methods")));
+        for (String m : METHODS) {
+            JsonNode r = j.get("methods").get(m);
+            for (String f : List.of("step_ms_median", "step_ms_min", "step_ms_max", "tokens_per_s", "ratio_to_frozen", "ratio_to_floor")) {
+                assertTrue(r.get(f).isNumber(), m + "." + f);
+            }
+            assertTrue(r.get("step_ms_min").asDouble() <= r.get("step_ms_median").asDouble());
+            assertTrue(r.get("step_ms_median").asDouble() <= r.get("step_ms_max").asDouble());
+        }
+        assertEquals(1.0, j.get("methods").get("floor").get("ratio_to_floor").asDouble(), 1e-9);
+        assertEquals(1.0, j.get("methods").get("frozen").get("ratio_to_frozen").asDouble(), 1e-9);
+        // head only trains the classifier (32 x 2 + 2). DCFT d=8 on 2 layers: the four 32x32 matrices have
+        // n = 4 per side (2 * 4 + 64 each), the two 32<->64 ones 4 + 8 + 64.
+        long head = j.get("methods").get("frozen").get("trainable_params").asLong();
+        assertEquals(32 * 2 + 2, head);
+        assertEquals(head + 2L * (4 * (4 + 4 + 64) + 2 * (4 + 8 + 64)), j.get("methods").get("dcft-d8").get("trainable_params").asLong());
+        for (String f : List.of("base_ms_median", "merged_ms_median", "unmerged_ms_median", "merged_to_base", "unmerged_to_base")) {
+            assertTrue(j.get("inference").get(f).isNumber(), f);
+        }
+        for (String shape : List.of("768x768", "768x3072")) {
+            assertEquals(List.of("frozen", "dcft-d8", "dcft-d8-materialized", "lora-r1"), iterate(j.get("layers").get(shape)));
+        }
+    }
+
+    @Test
+    void isolatedRunsReportPeakMemory() throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new String[] {"bench", "--shape", "1,32,64,4", "--batch", "2", "--seq", "8", "--steps", "1", "--warmup", "0",
+            "--methods", "frozen,dcft-d8", "--isolate", "--json"}, new PrintWriter(out), new PrintWriter(err));
+        assertEquals(0, code, err.toString());
+        JsonNode j = new ObjectMapper().readTree(out.toString());
+        for (String m : List.of("frozen", "dcft-d8")) {
+            assertTrue(j.get("methods").get(m).get("peak_rss_mb").asDouble() > 10, m);
+        }
+    }
+
+    @Test
+    void badMethodIsAClearError() {
+        StringWriter err = new StringWriter();
+        int code = Main.run(new String[] {"bench", "--shape", "1,32,64,4", "--methods", "dcft-x"}, new PrintWriter(new StringWriter()),
+                new PrintWriter(err));
+        assertEquals(1, code);
+        assertTrue(err.toString().contains("unknown benchmark method 'dcft-x'"), err.toString());
+    }
+
+    private static List<String> iterate(JsonNode n) {
+        List<String> out = new java.util.ArrayList<>();
+        n.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+}
