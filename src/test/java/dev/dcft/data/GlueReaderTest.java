@@ -66,6 +66,25 @@ class GlueReaderTest {
         assertTrue(rte.stream().anyMatch(e -> e.label() == 0) && rte.stream().anyMatch(e -> e.label() == 1));
     }
 
+    /** Tasks whose files are not in ../shared/data, on rows in their glue_data formats. */
+    @Test
+    void mnliAndQqpFormats() throws Exception {
+        Path mnli = tmp.resolve("dev_matched.tsv");
+        Files.writeString(mnli, "index\tpromptID\tpairID\tgenre\tsentence1_binary_parse\tsentence2_binary_parse\tsentence1_parse"
+                + "\tsentence2_parse\tsentence1\tsentence2\tlabel1\tlabel2\tlabel3\tlabel4\tlabel5\tgold_label\n"
+                + "0\t1\t1n\tfiction\t( a )\t( b )\t(ROOT a)\t(ROOT b)\tThe cat sat.\tA cat sat.\tentailment\tentailment"
+                + "\tneutral\tentailment\tentailment\tentailment\n");
+        Example m = GlueReader.read(mnli, GlueTask.MNLI, false).examples().get(0);
+        assertEquals("The cat sat.", m.textA());
+        assertEquals("A cat sat.", m.textB());
+        assertEquals(1, m.label()); // contradiction, entailment, neutral
+        Path qqp = tmp.resolve("qqp.tsv");
+        Files.writeString(qqp, "id\tqid1\tqid2\tquestion1\tquestion2\tis_duplicate\n7\t1\t2\tHow old?\tWhat age?\t1\n");
+        Example q = GlueReader.read(qqp, GlueTask.QQP, false).examples().get(0);
+        assertEquals("How old?", q.textA());
+        assertEquals(1, q.label());
+    }
+
     @Test
     void malformedRowsStopWithFileLineAndReason() throws Exception {
         Path f = tmp.resolve("train.tsv");

@@ -3,10 +3,9 @@ package dev.dcft.adapters.dcft;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.dcft.adapters.AdapterLayer;
+import dev.dcft.adapters.AdapterLinear;
 import dev.dcft.model.nn.Activations;
 import dev.dcft.model.nn.Linear;
-import dev.dcft.model.nn.Module;
 import dev.dcft.model.nn.Scalars;
 import dev.dcft.model.nn.Scope;
 import dev.dcft.model.nn.Weight;
@@ -20,19 +19,17 @@ import java.util.SplittableRandom;
  * {@code [n_out, r]}, {@code dcft_C} {@code [d, d]}; the frozen layer is {@code base_layer}.
  * Training never builds {@code Delta}: see {@link DcftKernels}.
  */
-public final class DcftLinear extends Module implements AdapterLayer {
-    private final Linear base;
+public final class DcftLinear extends AdapterLinear {
     private final Weight a;
     private final Weight b;
     private final Weight c;
     private final DcftGeometry geometry;
     private final double scale;
     private final float dropout;
-    private boolean merged;
     private boolean materialized;
 
     public DcftLinear(NDManager manager, String path, Linear base, DcftConfig config, SplittableRandom rng) {
-        this.base = addChild("base_layer", base);
+        super(base);
         this.geometry = DcftGeometry.of(path, base.inFeatures(), base.outFeatures(), config.kernel(), config.stride(), config.rank());
         this.scale = config.scale();
         this.dropout = (float) config.dropout();
@@ -55,7 +52,7 @@ public final class DcftLinear extends Module implements AdapterLayer {
     @Override
     public NDArray forward(NDArray x) {
         NDArray y = base.forward(x);
-        if (merged) {
+        if (isMerged()) {
             return y;
         }
         NDManager scope = x.getManager();
@@ -79,45 +76,9 @@ public final class DcftLinear extends Module implements AdapterLayer {
     }
 
     /** {@code s * Delta}, {@code [out, in]}, in the given scope. */
+    @Override
     public NDArray scaledDelta(NDManager scope) {
         return DcftKernels.materialize(scope, a.value(), b.value(), c.value(), geometry).transpose().mul((float) scale);
-    }
-
-    @Override
-    public void merge() {
-        if (merged) {
-            return;
-        }
-        fold(1);
-        merged = true;
-    }
-
-    @Override
-    public void unmerge() {
-        if (!merged) {
-            return;
-        }
-        fold(-1);
-        merged = false;
-    }
-
-    private void fold(int sign) {
-        NDArray w = base.weight().value();
-        try (NDManager tmp = w.getManager().newSubManager()) {
-            NDArray updated = w.add(scaledDelta(tmp).mul(sign));
-            updated.attach(w.getManager());
-            base.weight().set(updated);
-        }
-    }
-
-    @Override
-    public boolean isMerged() {
-        return merged;
-    }
-
-    @Override
-    public Linear baseLayer() {
-        return base;
     }
 
     @Override
@@ -148,15 +109,5 @@ public final class DcftLinear extends Module implements AdapterLayer {
     @Override
     public long adapterParameterCount() {
         return geometry.parameterCount();
-    }
-
-    @Override
-    public int inFeatures() {
-        return base.inFeatures();
-    }
-
-    @Override
-    public int outFeatures() {
-        return base.outFeatures();
     }
 }

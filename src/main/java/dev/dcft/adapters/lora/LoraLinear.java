@@ -3,10 +3,9 @@ package dev.dcft.adapters.lora;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.dcft.adapters.AdapterLayer;
+import dev.dcft.adapters.AdapterLinear;
 import dev.dcft.model.nn.Activations;
 import dev.dcft.model.nn.Linear;
-import dev.dcft.model.nn.Module;
 import dev.dcft.model.nn.Scalars;
 import dev.dcft.model.nn.Weight;
 import java.util.LinkedHashMap;
@@ -18,17 +17,15 @@ import java.util.SplittableRandom;
  * {@code [r, in]} Kaiming-uniform (a = sqrt 5, i.e. U(-1/sqrt(in), 1/sqrt(in))), {@code lora_B}
  * {@code [out, r]} zero.
  */
-public final class LoraLinear extends Module implements AdapterLayer {
-    private final Linear base;
+public final class LoraLinear extends AdapterLinear {
     private final Weight a;
     private final Weight b;
     private final double scale;
     private final float dropout;
     private final int rank;
-    private boolean merged;
 
     public LoraLinear(NDManager manager, Linear base, LoraConfig config, SplittableRandom rng) {
-        this.base = addChild("base_layer", base);
+        super(base);
         this.rank = config.rank();
         this.scale = config.scale();
         this.dropout = (float) config.dropout();
@@ -45,7 +42,7 @@ public final class LoraLinear extends Module implements AdapterLayer {
     @Override
     public NDArray forward(NDArray x) {
         NDArray y = base.forward(x);
-        if (merged) {
+        if (isMerged()) {
             return y;
         }
         NDArray h = Activations.dropout(x, dropout, isTraining());
@@ -54,45 +51,11 @@ public final class LoraLinear extends Module implements AdapterLayer {
     }
 
     /** {@code s * B A}, {@code [out, in]}. */
+    @Override
     public NDArray scaledDelta(NDManager scope) {
         NDArray bv = b.value().duplicate();
         bv.attach(scope);
         return bv.matMul(a.value()).mul((float) scale);
-    }
-
-    @Override
-    public void merge() {
-        if (!merged) {
-            fold(1);
-            merged = true;
-        }
-    }
-
-    @Override
-    public void unmerge() {
-        if (merged) {
-            fold(-1);
-            merged = false;
-        }
-    }
-
-    private void fold(int sign) {
-        NDArray w = base.weight().value();
-        try (NDManager tmp = w.getManager().newSubManager()) {
-            NDArray updated = w.add(scaledDelta(tmp).mul(sign));
-            updated.attach(w.getManager());
-            base.weight().set(updated);
-        }
-    }
-
-    @Override
-    public boolean isMerged() {
-        return merged;
-    }
-
-    @Override
-    public Linear baseLayer() {
-        return base;
     }
 
     @Override
@@ -106,15 +69,5 @@ public final class LoraLinear extends Module implements AdapterLayer {
     @Override
     public long adapterParameterCount() {
         return (long) rank * (base.inFeatures() + base.outFeatures());
-    }
-
-    @Override
-    public int inFeatures() {
-        return base.inFeatures();
-    }
-
-    @Override
-    public int outFeatures() {
-        return base.outFeatures();
     }
 }

@@ -1,0 +1,67 @@
+package dev.dcft.adapters;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.dcft.model.nn.Linear;
+import dev.dcft.model.nn.Module;
+
+/**
+ * What every adapter layer shares: the frozen {@code base_layer}, and merging by adding its
+ * {@link #scaledDelta} ({@code [out, in]}) to the base weight and subtracting it back.
+ */
+public abstract class AdapterLinear extends Module implements AdapterLayer {
+    protected final Linear base;
+    private boolean merged;
+
+    protected AdapterLinear(Linear base) {
+        this.base = addChild("base_layer", base);
+    }
+
+    /** {@code s * Delta}, {@code [out, in]}, computed in {@code scope}. */
+    public abstract NDArray scaledDelta(NDManager scope);
+
+    @Override
+    public void merge() {
+        if (!merged) {
+            fold(1);
+            merged = true;
+        }
+    }
+
+    @Override
+    public void unmerge() {
+        if (merged) {
+            fold(-1);
+            merged = false;
+        }
+    }
+
+    private void fold(int sign) {
+        NDArray w = base.weight().value();
+        try (NDManager tmp = w.getManager().newSubManager()) {
+            NDArray updated = w.add(scaledDelta(tmp).mul(sign));
+            updated.attach(w.getManager());
+            base.weight().set(updated);
+        }
+    }
+
+    @Override
+    public boolean isMerged() {
+        return merged;
+    }
+
+    @Override
+    public Linear baseLayer() {
+        return base;
+    }
+
+    @Override
+    public int inFeatures() {
+        return base.inFeatures();
+    }
+
+    @Override
+    public int outFeatures() {
+        return base.outFeatures();
+    }
+}
