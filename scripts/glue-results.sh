@@ -7,7 +7,7 @@ runs="${1:-/tmp/dcft-results}"
 data="${DCFT_DATA:-../shared/data}"
 mkdir -p "$runs"
 # task:steps (batch 16, the same for every method of a task)
-budgets="sst2:300 cola:300 stsb:200 mrpc:150 rte:100"
+budgets="sst2:300 cola:300 stsb:150 mrpc:100 rte:80"
 variants=(
   "dcft-d8|--method dcft --kernel 8"
   "dcft-d2|--method dcft --kernel 2"
