@@ -63,11 +63,12 @@ public final class DcftLinear extends AdapterLinear {
             return y.add(Scalars.mul(ai.djl.nn.core.Linear.linear(h, d.transpose()).singletonOrThrow(), scale));
         }
         NDArray kIn = DcftKernels.inputFactor(scope, a.value(), c.value(), geometry);
-        NDArray kOut = DcftKernels.outputFactor(scope, b.value(), geometry);
-        // linear(u, W) = u W^T: first x K_in, then (x K_in) K_out^T.
+        // The scale goes on the small factor, not on the [N, out] product: one pass less over activations.
+        NDArray kOut = Scalars.mul(DcftKernels.outputFactor(scope, b.value(), geometry), scale);
+        // linear(u, W) = u W^T: first x K_in, then (x K_in) K_out^T, added in place to the base output
+        // (the base layer's backward needs its input, not its output).
         NDArray u = ai.djl.nn.core.Linear.linear(h, kIn.transpose()).singletonOrThrow();
-        NDArray delta = ai.djl.nn.core.Linear.linear(u, kOut).singletonOrThrow();
-        return y.add(Scalars.mul(delta, scale));
+        return y.addi(ai.djl.nn.core.Linear.linear(u, kOut).singletonOrThrow());
     }
 
     /** Benchmark baseline only: rebuild the full D every forward pass instead of the factorised product. */

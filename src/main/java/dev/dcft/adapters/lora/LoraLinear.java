@@ -47,7 +47,7 @@ public final class LoraLinear extends AdapterLinear {
         }
         NDArray h = Activations.dropout(x, dropout, isTraining());
         NDArray u = ai.djl.nn.core.Linear.linear(h, a.value()).singletonOrThrow();
-        return y.add(Scalars.mul(ai.djl.nn.core.Linear.linear(u, b.value()).singletonOrThrow(), scale));
+        return y.addi(ai.djl.nn.core.Linear.linear(u, Scalars.mulIn(x.getManager(), b.value(), scale)).singletonOrThrow());
     }
 
     /** {@code s * B A}, {@code [out, in]}. */

@@ -17,6 +17,11 @@ public final class Scalars {
         return like.getManager().create((float) v).toType(like.getDataType(), false);
     }
 
+    /** {@code v * x} computed in {@code scope} (for a parameter {@code x}, whose manager must not collect step tensors). */
+    public static NDArray mulIn(ai.djl.ndarray.NDManager scope, NDArray x, double v) {
+        return scope.create((float) v).toType(x.getDataType(), false).mul(x);
+    }
+
     public static NDArray mul(NDArray x, double v) {
         return x.mul(scalar(x, v));
     }
