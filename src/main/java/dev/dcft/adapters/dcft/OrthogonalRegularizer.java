@@ -4,7 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.dcft.model.nn.Scalars;
 import dev.dcft.model.nn.Scope;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -45,24 +51,29 @@ public final class OrthogonalRegularizer {
         return form;
     }
 
-    /** {@code gamma * mean over factors of the penalty}, a scalar in {@code scope}. */
+    /**
+     * {@code gamma * mean over factors of the penalty}, a scalar in {@code scope}. Factors of equal
+     * shape are stacked and handled by one batched product: a few dozen operations per step
+     * instead of a dozen per adapted layer.
+     */
     public NDArray penalty(NDManager scope, Collection<DcftLinear> layers) {
+        // A is [r, n_in]: rows are the subspace vectors, so A A^T. B is [n_out, r]: B^T B (= (B^T)(B^T)^T).
+        Map<String, List<NDArray>> groups = new LinkedHashMap<>();
+        for (DcftLinear layer : layers) {
+            groups.computeIfAbsent("A" + layer.a().getShape(), k -> new ArrayList<>()).add(layer.a());
+            NDArray bT = Scope.adopt(scope, layer.b().transpose());
+            groups.computeIfAbsent("B" + bT.getShape(), k -> new ArrayList<>()).add(bT);
+        }
         NDArray total = null;
         int count = 0;
-        for (DcftLinear layer : layers) {
-            // A is [r, n_in]: rows are the subspace vectors, so A A^T. B is [n_out, r]: B^T B.
-            // Each op's result joins its first operand's manager, so start every chain in the scope.
-            NDArray aT = Scope.adopt(scope, layer.a().transpose());
-            NDArray a = aT.transpose().matMul(aT);
-            NDArray bT = Scope.adopt(scope, layer.b().transpose());
-            NDArray b = bT.matMul(bT.transpose());
-            for (NDArray gram : new NDArray[] {a, b}) {
-                int r = (int) gram.getShape().get(0);
-                NDArray sq = gram.sub(scope.eye(r).toType(gram.getDataType(), false)).square().sum();
-                NDArray term = form == Form.PAPER ? sq : Scalars.add(sq, EPS).sqrt();
-                total = total == null ? term : total.add(term);
-                count++;
-            }
+        for (List<NDArray> group : groups.values()) {
+            NDArray stacked = Scope.adopt(scope, NDArrays.stack(new NDList(group.toArray(new NDArray[0])))); // [L, r, n]
+            NDArray gram = stacked.matMul(stacked.transpose(0, 2, 1)); // [L, r, r]
+            int r = (int) gram.getShape().get(1);
+            NDArray sq = gram.sub(scope.eye(r).toType(gram.getDataType(), false)).square().sum(new int[] {1, 2}); // [L]
+            NDArray term = (form == Form.PAPER ? sq : Scalars.add(sq, EPS).sqrt()).sum();
+            total = total == null ? term : total.add(term);
+            count += group.size();
         }
         if (total == null) {
             return scope.create(0f);
