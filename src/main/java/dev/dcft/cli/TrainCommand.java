@@ -143,6 +143,9 @@ final class TrainCommand implements Callable<Integer> {
             if (trainer[0] != null) {
                 System.err.println("\ndcft: interrupted: saving a checkpoint...");
                 trainer[0].requestStop(120);
+                // The JVM is shutting down: say it here, main may not get to print.
+                System.err.printf("dcft: checkpoint saved after step %d; continue with: dcft train --resume --out %s%n",
+                        trainer[0].completedSteps(), this.out);
             }
         });
         Runtime.getRuntime().addShutdownHook(hook);

@@ -45,6 +45,7 @@ public final class Trainer {
     private final String baseModelName;
     private Progress progress = (s, t, e, l, r) -> { };
     private volatile boolean stopRequested;
+    private volatile int completedSteps;
     private final CountDownLatch stopped = new CountDownLatch(1);
     /** Test hook: throws right after this step, as a SIGKILL would stop the process (nothing saved). */
     IntConsumer afterStep = s -> { };
@@ -73,6 +74,11 @@ public final class Trainer {
 
     public int totalSteps() {
         return config.maxSteps() > 0 ? config.maxSteps() : (int) Math.ceil(config.epochs() * stepsPerEpoch());
+    }
+
+    /** Steps finished so far. */
+    public int completedSteps() {
+        return completedSteps;
     }
 
     /** Asks the loop to save a checkpoint and stop after the current step; waits for it (Ctrl-C). */
@@ -183,6 +189,7 @@ public final class Trainer {
                 Checkpoint.save(run.checkpoint(), new Checkpoint.State(step, adam.steps(), bestScore, bestStep, best, seconds,
                         tokens, run.logLines(), last, lastEval), params, adam);
             }
+            completedSteps = step;
             afterStep.accept(step);
             if (stopRequested && step < total) {
                 optimizerState.close();
