@@ -9,6 +9,7 @@ import dev.dcft.model.SentenceEmbedder;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -19,9 +20,8 @@ import picocli.CommandLine.Spec;
         + " else at its position limit;"
         + " the empty string is embedded as [CLS] [SEP]."})
 final class EmbedCommand implements Callable<Integer> {
-    @Option(names = "--model", defaultValue = ModelLoader.DEFAULT_MODEL,
-            description = "Embedded model name (minilm-l6) or a model directory. Default: ${DEFAULT-VALUE}.")
-    String model;
+    @Mixin
+    ModelOption modelOption = new ModelOption();
 
     @Option(names = "--json", description = "Print {\"model\", \"dim\", \"embeddings\"} as JSON.")
     boolean json;
@@ -40,7 +40,7 @@ final class EmbedCommand implements Callable<Integer> {
         if (batch < 1) {
             throw new IllegalArgumentException("--batch must be at least 1");
         }
-        try (LoadedModel m = ModelLoader.load(model)) {
+        try (LoadedModel m = ModelLoader.load(modelOption.model)) {
             float[][] vectors = new SentenceEmbedder(m, batch).embed(texts);
             var out = spec.commandLine().getOut();
             int dim = m.model().config().hiddenSize;

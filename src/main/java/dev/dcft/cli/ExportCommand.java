@@ -7,15 +7,15 @@ import dev.dcft.model.bert.BertWeights;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "export", description = "Write a model as a Hugging Face directory (config.json, model.safetensors, tokenizer files).")
 final class ExportCommand implements Callable<Integer> {
-    @Option(names = "--model", defaultValue = ModelLoader.DEFAULT_MODEL,
-            description = "Embedded model name (minilm-l6) or a model directory. Default: ${DEFAULT-VALUE}.")
-    String model;
+    @Mixin
+    ModelOption modelOption = new ModelOption();
 
     @Option(names = "--out", required = true, description = "Directory to create; must not exist or be empty.")
     Path out;
@@ -25,7 +25,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (LoadedModel m = ModelLoader.load(model)) {
+        try (LoadedModel m = ModelLoader.load(modelOption.model)) {
             HfModelDirectory.write(out, m.model().config().toJson(), BertWeights.export(m.model()), m.tokenizerFiles());
             spec.commandLine().getOut().printf("wrote %s (config.json, model.safetensors, %s)%n", out,
                     String.join(", ", m.tokenizerFiles().keySet()));

@@ -10,15 +10,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "info", description = "Show a model's architecture and parameter counts by module type.")
 final class InfoCommand implements Callable<Integer> {
-    @Option(names = "--model", defaultValue = ModelLoader.DEFAULT_MODEL,
-            description = "Embedded model name (minilm-l6) or a model directory. Default: ${DEFAULT-VALUE}.")
-    String model;
+    @Mixin
+    ModelOption modelOption = new ModelOption();
 
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
@@ -28,7 +28,7 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (LoadedModel m = ModelLoader.load(model)) {
+        try (LoadedModel m = ModelLoader.load(modelOption.model)) {
             BertConfig c = m.model().config();
             Map<String, Long> byType = parameterCountsByModuleType(m.model().namedParameters());
             long total = byType.values().stream().mapToLong(Long::longValue).sum();

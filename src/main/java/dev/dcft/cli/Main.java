@@ -29,6 +29,16 @@ public final class Main implements Runnable {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
+    /** Gives every subcommand --help and --version, as the top command has. */
+    private static void addHelpOptions(CommandLine cli) {
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            if (!sub.getCommandSpec().mixinStandardHelpOptions()) {
+                sub.getCommandSpec().mixinStandardHelpOptions(true);
+            }
+            addHelpOptions(sub);
+        }
+    }
+
     /** Runs the CLI and returns its exit code (0 ok, 1 error, 2 usage). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
@@ -36,6 +46,7 @@ public final class Main implements Runnable {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
         }
         CommandLine cli = new CommandLine(new Main());
+        addHelpOptions(cli);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionStrategy(parsed -> {

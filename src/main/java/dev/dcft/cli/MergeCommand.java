@@ -9,15 +9,15 @@ import dev.dcft.model.bert.BertWeights;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "merge", description = "Fold an adapter into its base model and write a full Hugging Face model directory.")
 final class MergeCommand implements Callable<Integer> {
-    @Option(names = "--model", defaultValue = ModelLoader.DEFAULT_MODEL,
-            description = "The adapter's base model: embedded name or directory. Default: ${DEFAULT-VALUE}.")
-    String model;
+    @Mixin
+    ModelOption modelOption = new ModelOption();
 
     @Option(names = "--adapter", required = true, description = "Adapter directory (adapter_config.json, adapter_model.safetensors).")
     Path adapter;
@@ -31,7 +31,7 @@ final class MergeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PeftAdapterFiles.LoadedAdapter loaded = PeftAdapterFiles.load(adapter);
-        try (LoadedModel m = ModelLoader.load(model)) {
+        try (LoadedModel m = ModelLoader.load(modelOption.model)) {
             PeftAdapterFiles.attach(m.model(), loaded, m.manager());
             int layers = Adapters.layers(m.model()).size();
             Adapters.mergeAndUnload(m.model());

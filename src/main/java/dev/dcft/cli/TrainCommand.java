@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "train", sortOptions = false, description = {
         "Fine-tune an encoder on a GLUE task with DCFT or a baseline and report the official metric.",
         "Default preset 'cpu': at most 600 steps of batch 32 (about 3 epochs of the smaller tasks), max length 128"
-                + " (CoLA 64), 6% warmup, lr 5e-3 for dcft, 1e-3 lora, 5e-3 head, 5e-5 full; minutes per run with the"
+                + " (CoLA 64), 6%% warmup, lr 5e-3 for dcft, 1e-3 lora, 5e-3 head, 5e-5 full; minutes per run with the"
                 + " embedded MiniLM on 2 cores. '--preset paper' applies SPEC section 5 for the task.",
         "Writes RUN_DIR/{adapter/, metrics.json, log.jsonl, curves.png, config.json, checkpoint/}."})
 final class TrainCommand implements Callable<Integer> {
