@@ -65,8 +65,12 @@ public final class Adapters {
         return false;
     }
 
-    static boolean isAdapterTensor(String name) {
-        return name.contains(".lora_") || name.contains(".dcft_") || name.startsWith("lora_") || name.startsWith("dcft_");
+    private static final java.util.regex.Pattern ADAPTER_TENSOR =
+            java.util.regex.Pattern.compile("(.*\\.)?(lora_A|lora_B|dcft_A|dcft_B|dcft_C)\\.weight");
+
+    /** Whether a tensor name ({@code ...query.dcft_A.weight}) belongs to an adapter rather than a base or head. */
+    public static boolean isAdapterTensor(String name) {
+        return ADAPTER_TENSOR.matcher(name).matches();
     }
 
     /** Adapter layers by module path. */

@@ -1,6 +1,5 @@
 package dev.dcft.bench;
 
-import java.util.Arrays;
 import java.util.List;
 
 /** Median, minimum and maximum of timings in milliseconds. */
@@ -12,9 +11,5 @@ public record Stats(double median, double min, double max) {
         }
         double med = v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
         return new Stats(med, v[0], v[v.length - 1]);
-    }
-
-    static double[] copy(double[] v) {
-        return Arrays.copyOf(v, v.length);
     }
 }

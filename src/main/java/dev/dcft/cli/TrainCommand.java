@@ -171,8 +171,8 @@ final class TrainCommand implements Callable<Integer> {
             if (o.skippedRows() > 0) {
                 out.printf("skipped %d malformed rows%n", o.skippedRows());
             }
-            out.printf("%s %s: %d steps in %.1f s (%.0f tokens/s), %,d trainable parameters%n", o.result().best().isEmpty() ? "" : "done:",
-                    this.out, o.result().steps(), o.result().trainSeconds(), o.result().tokensPerSecond(), o.trainableParams());
+            out.printf("done: %s: %d steps in %.1f s (%.0f tokens/s), %,d trainable parameters%n", this.out,
+                    o.result().steps(), o.result().trainSeconds(), o.result().tokensPerSecond(), o.trainableParams());
             out.printf("best (step %d): %s%n", o.result().bestStep(), format(o.result().best()));
             out.printf("final: %s%n", format(o.result().last()));
             return 0;

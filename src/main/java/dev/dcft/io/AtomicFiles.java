@@ -58,16 +58,26 @@ public final class AtomicFiles {
         if (Files.exists(abs) && !isEmptyDirectory(abs)) {
             throw new FileAlreadyExistsException(abs + " exists and is not empty");
         }
-        Path parent = abs.getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".");
+        Path tmp = buildBeside(abs, body);
         try {
-            relaxPermissions(tmp, "rwxr-xr-x");
-            body.fill(tmp);
             if (Files.exists(abs)) {
                 Files.delete(abs);
             }
             move(tmp, abs);
+        } catch (IOException | RuntimeException | Error e) {
+            deleteTree(tmp);
+            throw e;
+        }
+    }
+
+    /** Fills a new temporary sibling of {@code abs}; on failure nothing is left behind. */
+    private static Path buildBeside(Path abs, DirectoryBody body) throws IOException {
+        Files.createDirectories(abs.getParent());
+        Path tmp = Files.createTempDirectory(abs.getParent(), "." + abs.getFileName() + ".");
+        try {
+            relaxPermissions(tmp, "rwxr-xr-x");
+            body.fill(tmp);
+            return tmp;
         } catch (IOException | RuntimeException | Error e) {
             deleteTree(tmp);
             throw e;
@@ -80,19 +90,10 @@ public final class AtomicFiles {
      */
     public static void replaceDirectory(Path target, DirectoryBody body) throws IOException {
         Path abs = target.toAbsolutePath().normalize();
-        Path parent = abs.getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".");
-        try {
-            relaxPermissions(tmp, "rwxr-xr-x");
-            body.fill(tmp);
-        } catch (IOException | RuntimeException | Error e) {
-            deleteTree(tmp);
-            throw e;
-        }
+        Path tmp = buildBeside(abs, body);
         Path old = null;
         if (Files.exists(abs)) {
-            old = parent.resolve("." + abs.getFileName() + ".old-" + System.nanoTime());
+            old = abs.getParent().resolve("." + abs.getFileName() + ".old-" + System.nanoTime());
             move(abs, old);
         }
         move(tmp, abs);

@@ -192,17 +192,13 @@ public final class PeftAdapterFiles {
                 throw new ModelFormatException(weightsFile, "tensor '" + e.getKey() + "' lacks the '" + PREFIX + "' prefix");
             }
             String key = e.getKey().substring(PREFIX.length());
-            if (isAdapterKey(key)) {
+            if (Adapters.isAdapterTensor(key)) {
                 adapter.put(e.getKey(), e.getValue());
             } else {
                 head.put(key, e.getValue());
             }
         }
         return new LoadedAdapter(spec, c.path("base_model_name_or_path").asText(""), adapter, head, c, dir);
-    }
-
-    private static boolean isAdapterKey(String key) {
-        return key.matches(".*\\.(lora_A|lora_B|dcft_A|dcft_B|dcft_C)\\.weight$");
     }
 
     private static void checkFinite(Path file, String key, HostTensor t) {

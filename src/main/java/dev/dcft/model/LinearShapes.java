@@ -10,7 +10,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -35,11 +34,8 @@ public final class LinearShapes {
 
     /** Reads the config of an embedded model name, a model directory, or a config.json path. */
     public static JsonNode readConfig(String modelOrConfig) {
-        String key = modelOrConfig.toLowerCase(Locale.ROOT);
-        if (key.equals("all-minilm-l6-v2") || key.equals("sentence-transformers/all-minilm-l6-v2")) {
-            key = "minilm-l6";
-        }
-        if (ModelLoader.EMBEDDED.containsKey(key)) {
+        String key = ModelLoader.embeddedName(modelOrConfig);
+        if (key != null) {
             try (InputStream in = LinearShapes.class.getResourceAsStream("/dev/dcft/models/" + key + "/config.json")) {
                 return JSON.readTree(in);
             } catch (IOException e) {

@@ -46,10 +46,17 @@ public final class ModelLoader {
             "all-minilm-l6-v2", "minilm-l6",
             "sentence-transformers/all-minilm-l6-v2", "minilm-l6");
 
+    /** The embedded model a name (or alias) refers to, or null when it names none. */
+    public static String embeddedName(String name) {
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        String canonical = ALIASES.getOrDefault(lower, lower);
+        return EMBEDDED.containsKey(canonical) ? canonical : null;
+    }
+
     public static LoadedModel load(String nameOrPath) {
-        String canonical = ALIASES.getOrDefault(nameOrPath.toLowerCase(java.util.Locale.ROOT), nameOrPath.toLowerCase(java.util.Locale.ROOT));
-        if (EMBEDDED.containsKey(canonical)) {
-            return loadEmbedded(canonical);
+        String embedded = embeddedName(nameOrPath);
+        if (embedded != null) {
+            return loadEmbedded(embedded);
         }
         Path p = Path.of(nameOrPath);
         if (Files.isDirectory(p)) {

@@ -22,9 +22,12 @@ import java.util.Map;
 public final class Checkpoint {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The loop's state: the next step to run, the best evaluation so far, time and tokens spent. */
+    /**
+     * The loop's state: the next step to run, the best evaluation so far, time and tokens spent.
+     * log.jsonl has one line per finished step, so {@code step} also says how much of it is valid.
+     */
     public record State(int step, int optimizerSteps, double bestScore, int bestStep, Map<String, Double> bestMetrics,
-            double trainSeconds, long tokens, int logLines, Map<String, Double> lastMetrics, int lastEvalStep) {
+            double trainSeconds, long tokens, Map<String, Double> lastMetrics, int lastEvalStep) {
     }
 
     private Checkpoint() {

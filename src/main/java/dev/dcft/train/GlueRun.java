@@ -80,8 +80,7 @@ public final class GlueRun {
                 EncodedDataset train = new EncodedDataset(trainExamples, tok, pad);
                 List<EvalSet> dev = new ArrayList<>();
                 for (int i = 0; i < task.devFiles.size(); i++) {
-                    String name = task.devFiles.size() == 1 ? "dev" : task.devFiles.get(i).replace("dev_", "").replace(".tsv", "");
-                    dev.add(new EvalSet(name, new EncodedDataset(devExamples.get(i), tok, pad)));
+                    dev.add(new EvalSet(evalSetName(task, i), new EncodedDataset(devExamples.get(i), tok, pad)));
                 }
                 Trainer trainer = new Trainer(config, model, train, dev, run, config.model());
                 trainer.setProgress(progress);
@@ -118,47 +117,48 @@ public final class GlueRun {
         run.writeMetrics(m);
     }
 
-    /** A saved run's model: base, method and the best adapter, ready to evaluate or predict. */
-    public static TaskModel load(Path runDir, LoadedModel[] holder) throws IOException {
+    /** {@code dev} for a task with one dev file; MNLI's are {@code matched} and {@code mismatched}. */
+    static String evalSetName(GlueTask task, int devFile) {
+        return task.devFiles.size() == 1 ? "dev" : task.devFiles.get(devFile).replace("dev_", "").replace(".tsv", "");
+    }
+
+    /**
+     * A saved run's model: base, method and the best adapter, ready to evaluate or predict. The
+     * caller closes {@code model.base()}.
+     */
+    public static TaskModel load(Path runDir) throws IOException {
         RunDirectory run = new RunDirectory(runDir);
         TrainConfig c = run.readConfig();
         Engines.configure(c.threads());
         PeftAdapterFiles.LoadedAdapter adapter = PeftAdapterFiles.load(run.adapter());
         LoadedModel base = ModelLoader.load(c.model());
-        holder[0] = base;
-        TaskModel model = new TaskModel(base, adapter.spec(), GlueTask.parse(c.task()), 0, c.seed());
-        model.loadAdapter(adapter);
-        return model;
+        try {
+            TaskModel model = new TaskModel(base, adapter.spec(), GlueTask.parse(c.task()), 0, c.seed());
+            model.loadAdapter(adapter);
+            return model;
+        } catch (RuntimeException e) {
+            base.close();
+            throw e;
+        }
     }
 
     /** Re-evaluates a run's best adapter on the task's dev set(s). */
     public static Map<String, Double> evaluate(Path runDir, Path dataDir, String taskOverride) throws IOException {
         TrainConfig c = new RunDirectory(runDir).readConfig();
-        LoadedModel[] holder = new LoadedModel[1];
-        try {
-            TaskModel model = load(runDir, holder);
+        TaskModel model = load(runDir);
+        try (LoadedModel base = model.base(); TextTokenizer tok = base.tokenizer(c.maxLen())) {
             GlueTask task = taskOverride != null ? GlueTask.parse(taskOverride) : model.task();
             if (task.numLabels() != model.task().numLabels()) {
                 throw new IllegalArgumentException("the run was trained for " + model.task().cliName() + " (" + model.task().numLabels()
                         + " outputs); " + task.cliName() + " needs " + task.numLabels());
             }
             DataLocator data = DataLocator.resolve(dataDir);
-            try (TextTokenizer tok = holder[0].tokenizer(c.maxLen())) {
-                List<EvalSet> sets = new ArrayList<>();
-                for (String f : task.devFiles) {
-                    List<Example> ex = read(data, task, f, c.skipBadRows(), new int[1], c.evalLimit());
-                    sets.add(new EvalSet(f, new EncodedDataset(ex, tok, holder[0].model().config().padTokenId)));
-                }
-                if (sets.size() > 1) {
-                    sets = List.of(new EvalSet("matched", sets.get(0).data()), new EvalSet("mismatched", sets.get(1).data()));
-                }
-                TaskModel evalModel = task == model.task() ? model : model;
-                return new Evaluator(64).evaluate(evalModel, sets);
+            List<EvalSet> sets = new ArrayList<>();
+            for (int i = 0; i < task.devFiles.size(); i++) {
+                List<Example> ex = read(data, task, task.devFiles.get(i), c.skipBadRows(), new int[1], c.evalLimit());
+                sets.add(new EvalSet(evalSetName(task, i), new EncodedDataset(ex, tok, base.model().config().padTokenId)));
             }
-        } finally {
-            if (holder[0] != null) {
-                holder[0].close();
-            }
+            return new Evaluator(64).evaluate(model, sets);
         }
     }
 
@@ -169,9 +169,8 @@ public final class GlueRun {
     /** Labels texts; a pair is written {@code "first ||| second"} or with a tab between. */
     public static List<Prediction> predict(Path runDir, List<String> texts) throws IOException {
         TrainConfig c = new RunDirectory(runDir).readConfig();
-        LoadedModel[] holder = new LoadedModel[1];
-        try {
-            TaskModel model = load(runDir, holder);
+        TaskModel model = load(runDir);
+        try (LoadedModel base = model.base(); TextTokenizer tok = base.tokenizer(c.maxLen())) {
             GlueTask task = model.task();
             List<Example> ex = new ArrayList<>();
             for (String t : texts) {
@@ -182,25 +181,19 @@ public final class GlueRun {
                 }
                 ex.add(new Example(parts[0], pair ? parts[1] : null, 0, 0, 0));
             }
-            try (TextTokenizer tok = holder[0].tokenizer(c.maxLen())) {
-                EncodedDataset data = new EncodedDataset(ex, tok, holder[0].model().config().padTokenId);
-                float[][] out = new Evaluator(64).outputs(model, data);
-                List<Prediction> preds = new ArrayList<>();
-                for (int i = 0; i < texts.size(); i++) {
-                    if (task.isRegression()) {
-                        preds.add(new Prediction(texts.get(i), String.format("%.3f", out[i][0]), out[i][0], new float[0]));
-                    } else {
-                        float[] p = softmax(out[i]);
-                        int k = TaskMetrics.argmax(p);
-                        preds.add(new Prediction(texts.get(i), task.labels.get(k), p[k], p));
-                    }
+            EncodedDataset data = new EncodedDataset(ex, tok, base.model().config().padTokenId);
+            float[][] out = new Evaluator(64).outputs(model, data);
+            List<Prediction> preds = new ArrayList<>();
+            for (int i = 0; i < texts.size(); i++) {
+                if (task.isRegression()) {
+                    preds.add(new Prediction(texts.get(i), String.format("%.3f", out[i][0]), out[i][0], new float[0]));
+                } else {
+                    float[] p = softmax(out[i]);
+                    int k = TaskMetrics.argmax(p);
+                    preds.add(new Prediction(texts.get(i), task.labels.get(k), p[k], p));
                 }
-                return preds;
             }
-        } finally {
-            if (holder[0] != null) {
-                holder[0].close();
-            }
+            return preds;
         }
     }
 

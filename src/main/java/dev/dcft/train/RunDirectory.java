@@ -94,10 +94,6 @@ public final class RunDirectory {
         AtomicFiles.writeString(log(), kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
     }
 
-    public int logLines() throws IOException {
-        return Files.exists(log()) ? Files.readAllLines(log(), StandardCharsets.UTF_8).size() : 0;
-    }
-
     public List<Map<String, Object>> readLog() throws IOException {
         List<Map<String, Object>> out = new ArrayList<>();
         if (Files.exists(log())) {

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.dcft.adapters.AdapterSpec;
 import dev.dcft.adapters.Adapters;
-import dev.dcft.adapters.Method;
 import dev.dcft.adapters.dcft.DcftLinear;
 import dev.dcft.data.GlueTask;
 import dev.dcft.io.HostTensor;
@@ -134,7 +133,7 @@ public final class TaskModel {
     Map<String, HostTensor> headTensors() {
         Map<String, HostTensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, Parameter> e : trainable().entrySet()) {
-            if (!e.getKey().matches(".*\\.(lora_A|lora_B|dcft_A|dcft_B|dcft_C)\\.weight$")) {
+            if (!Adapters.isAdapterTensor(e.getKey())) {
                 NDArray v = e.getValue().value();
                 out.put(e.getKey(), new HostTensor(v.getShape().getShape(), v.toFloatArray()));
             }
@@ -175,9 +174,5 @@ public final class TaskModel {
                 throw new ModelFormatException(file, "tensor '" + k + "' has no place in this model (saved for another model or task?)");
             }
         }
-    }
-
-    public static Method methodOf(AdapterSpec spec) {
-        return spec.method();
     }
 }

@@ -108,10 +108,10 @@ public final class Trainer {
         LinearSchedule schedule = new LinearSchedule(config.lr(), config.warmup(total), total);
         OrthogonalRegularizer reg = new OrthogonalRegularizer(config.gamma(), OrthogonalRegularizer.Form.parse(config.regForm()));
 
-        Checkpoint.State state = new Checkpoint.State(0, 0, Double.NEGATIVE_INFINITY, -1, Map.of(), 0, 0, 0, Map.of(), -1);
+        Checkpoint.State state = new Checkpoint.State(0, 0, Double.NEGATIVE_INFINITY, -1, Map.of(), 0, 0, Map.of(), -1);
         if (resume) {
             state = Checkpoint.load(run.checkpoint(), params, adam);
-            run.truncateLog(state.logLines());
+            run.truncateLog(state.step());
         }
         for (Parameter p : params.values()) {
             p.value().setRequiresGradient(true);
@@ -187,7 +187,7 @@ public final class Trainer {
             boolean save = (config.saveEvery() > 0 && step % config.saveEvery() == 0) || stopRequested;
             if (save && step < total) {
                 Checkpoint.save(run.checkpoint(), new Checkpoint.State(step, adam.steps(), bestScore, bestStep, best, seconds,
-                        tokens, run.logLines(), last, lastEval), params, adam);
+                        tokens, last, lastEval), params, adam);
             }
             completedSteps = step;
             afterStep.accept(step);
