@@ -2,6 +2,7 @@ package dev.dcft.adapters;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import dev.dcft.model.nn.Linear;
 import dev.dcft.model.nn.Module;
 
@@ -19,6 +20,25 @@ public abstract class AdapterLinear extends Module implements AdapterLayer {
 
     /** {@code s * Delta}, {@code [out, in]}, computed in {@code scope}. */
     public abstract NDArray scaledDelta(NDManager scope);
+
+    /** The adapter's contribution {@code x (s Delta)^T}, {@code [N, out]}, for a 2-D input {@code [N, in]}. */
+    protected abstract NDArray increment(NDArray x);
+
+    @Override
+    public final NDArray forward(NDArray x) {
+        if (merged) {
+            return base.forward(x);
+        }
+        // One 2-D view of the input feeds both the base layer and the increment, so autograd sums
+        // their two input gradients in place; the gradients of two separate views of x would be
+        // summed into a freshly allocated [N, in] tensor instead.
+        Shape shape = x.getShape();
+        NDArray x2 = x.reshape(-1, inFeatures());
+        NDArray y = base.forward(x2).addi(increment(x2));
+        long[] outShape = shape.getShape();
+        outShape[outShape.length - 1] = outFeatures();
+        return y.reshape(new Shape(outShape));
+    }
 
     @Override
     public void merge() {

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Autograd through the factorised layer (float64) against central finite differences of the naive
- * definition, for every entry of A, B and C.
+ * definition, for every entry of A, B, C and of the (3-D, batch x tokens) input.
  */
 class DcftGradientTest {
     @ParameterizedTest(name = "d={0} t={1} r={2}")
@@ -39,6 +39,7 @@ class DcftGradientTest {
         double s = 1.3;
 
         double[][][] grads = new double[3][][];
+        double[] xGrad;
         try (NDManager m = Engines.newManager()) {
             Linear base = new Linear(m, in, out, true);
             base.weight().set(DcftDefinitionTest.toArray(m, w0, DataType.FLOAT64));
@@ -54,7 +55,9 @@ class DcftGradientTest {
             }
             try (NDManager step = m.newSubManager();
                     GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                NDArray y = layer.forward(DcftDefinitionTest.toArray(step, x, DataType.FLOAT64));
+                NDArray xs = DcftDefinitionTest.toArray(step, x, DataType.FLOAT64).reshape(2, 2, in);
+                xs.setRequiresGradient(true);
+                NDArray y = layer.forward(xs).reshape(4, out);
                 NDArray loss = y.mul(DcftDefinitionTest.toArray(step, probe, DataType.FLOAT64)).sum();
                 gc.backward(loss);
                 for (int i = 0; i < 3; i++) {
@@ -65,9 +68,23 @@ class DcftGradientTest {
                         grads[i][k / cols][k % cols] = g[k];
                     }
                 }
+                xGrad = xs.getGradient().toDoubleArray();
             }
         }
         double h = 1e-6;
+        for (int i = 0; i < x.length; i++) {
+            for (int j = 0; j < in; j++) {
+                double keep = x[i][j];
+                x[i][j] = keep + h;
+                double plus = loss(x, w0, bias, probe, a, b, c, t, s);
+                x[i][j] = keep - h;
+                double minus = loss(x, w0, bias, probe, a, b, c, t, s);
+                x[i][j] = keep;
+                double numeric = (plus - minus) / (2 * h);
+                assertTrue(Math.abs(numeric - xGrad[i * in + j]) <= 1e-6 * Math.max(1, Math.abs(numeric)),
+                        "x[" + i + "," + j + "]: autograd " + xGrad[i * in + j] + " vs finite difference " + numeric);
+            }
+        }
         for (int which = 0; which < 3; which++) {
             double[][] target = which == 0 ? a : which == 1 ? b : c;
             for (int i = 0; i < target.length; i++) {

@@ -50,25 +50,19 @@ public final class DcftLinear extends AdapterLinear {
     }
 
     @Override
-    public NDArray forward(NDArray x) {
-        NDArray y = base.forward(x);
-        if (isMerged()) {
-            return y;
-        }
+    protected NDArray increment(NDArray x) {
         NDManager scope = x.getManager();
         NDArray h = Activations.dropout(x, dropout, isTraining());
         if (materialized) {
             // The released code's pattern, kept as a benchmark baseline: build D (in x out), then x D.
             NDArray d = DcftKernels.materialize(scope, a.value(), b.value(), c.value(), geometry);
-            return y.add(Scalars.mul(ai.djl.nn.core.Linear.linear(h, d.transpose()).singletonOrThrow(), scale));
+            return Scalars.mul(ai.djl.nn.core.Linear.linear(h, d.transpose()).singletonOrThrow(), scale);
         }
-        NDArray kIn = DcftKernels.inputFactor(scope, a.value(), c.value(), geometry);
+        NDArray kInT = DcftKernels.inputFactorT(scope, a.value(), c.value(), geometry);
         // The scale goes on the small factor, not on the [N, out] product: one pass less over activations.
-        NDArray kOut = Scalars.mul(DcftKernels.outputFactor(scope, b.value(), geometry), scale);
-        // linear(u, W) = u W^T: first x K_in, then (x K_in) K_out^T, added in place to the base output
-        // (the base layer's backward needs its input, not its output).
-        NDArray u = ai.djl.nn.core.Linear.linear(h, kIn.transpose()).singletonOrThrow();
-        return y.addi(ai.djl.nn.core.Linear.linear(u, kOut).singletonOrThrow());
+        NDArray kOutT = Scalars.mul(DcftKernels.outputFactorT(scope, b.value(), geometry), scale);
+        // linear(h, K_in^T) = h K_in, then (h K_in) K_out^T.
+        return ai.djl.nn.core.Linear.linear(h, kInT).singletonOrThrow().matMul(kOutT);
     }
 
     /** Benchmark baseline only: rebuild the full D every forward pass instead of the factorised product. */

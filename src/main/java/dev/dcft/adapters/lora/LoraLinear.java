@@ -40,14 +40,13 @@ public final class LoraLinear extends AdapterLinear {
     }
 
     @Override
-    public NDArray forward(NDArray x) {
-        NDArray y = base.forward(x);
-        if (isMerged()) {
-            return y;
-        }
+    protected NDArray increment(NDArray x) {
         NDArray h = Activations.dropout(x, dropout, isTraining());
         NDArray u = ai.djl.nn.core.Linear.linear(h, a.value()).singletonOrThrow();
-        return y.addi(ai.djl.nn.core.Linear.linear(u, Scalars.mulIn(x.getManager(), b.value(), scale)).singletonOrThrow());
+        // u (s B)^T with (s B)^T made contiguous [r, out]: PyTorch then computes B's gradient as
+        // u^T g ([r, N] x [N, out]), which MKL runs several times faster than g^T u for r > 1.
+        NDArray scaledBt = Scalars.mulIn(x.getManager(), b.value(), scale).transpose().flatten().reshape(rank, base.outFeatures());
+        return u.matMul(scaledBt);
     }
 
     /** {@code s * B A}, {@code [out, in]}. */
