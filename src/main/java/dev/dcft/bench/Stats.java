@@ -12,4 +12,19 @@ public record Stats(double median, double min, double max) {
         double med = v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
         return new Stats(med, v[0], v[v.length - 1]);
     }
+
+    /**
+     * The median over rounds of {@code ms[i] / ref[i]}: each ratio compares two steps run back to
+     * back, so a slow phase of the machine that spans a round cancels out.
+     */
+    public static double pairedRatio(List<Double> ms, List<Double> ref) {
+        if (ms.size() != ref.size()) {
+            throw new IllegalArgumentException("paired ratio needs as many rounds on both sides");
+        }
+        List<Double> ratios = new java.util.ArrayList<>();
+        for (int i = 0; i < ms.size(); i++) {
+            ratios.add(ms.get(i) / ref.get(i));
+        }
+        return of(ratios).median();
+    }
 }

@@ -23,8 +23,11 @@ import java.util.Map;
  * same batch, round-robin in one process so that machine noise hits every method alike.
  */
 public final class TrainingStepBench {
-    /** One method's timings and size. */
-    public record Result(String method, Stats stepMs, long trainable) {
+    /** One method's timings (per round, in round order) and size; {@code trace} when profiled. */
+    public record Result(String method, List<Double> roundMs, long trainable, java.nio.file.Path trace) {
+        public Stats stepMs() {
+            return Stats.of(roundMs);
+        }
     }
 
     private TrainingStepBench() {
@@ -73,6 +76,15 @@ public final class TrainingStepBench {
     }
 
     public static List<Result> run(BenchSetup setup, List<BenchMethod> methods, java.io.PrintWriter progress) {
+        return run(setup, methods, progress, null);
+    }
+
+    /**
+     * As {@link #run(BenchSetup, List, java.io.PrintWriter)}; with {@code profileDir}, each method then runs one
+     * more (untimed) step under the engine's profiler, written to {@code <profileDir>/<method>.trace.json}.
+     */
+    public static List<Result> run(BenchSetup setup, List<BenchMethod> methods, java.io.PrintWriter progress,
+            java.nio.file.Path profileDir) {
         Engines.gradientsOff();
         List<Runner> runners = new ArrayList<>();
         try {
@@ -93,9 +105,22 @@ public final class TrainingStepBench {
                     progress.flush();
                 }
             }
+            Map<String, java.nio.file.Path> traces = new LinkedHashMap<>();
+            if (profileDir != null) {
+                for (Runner r : runners) {
+                    java.nio.file.Path trace = profileDir.resolve(r.method.name() + ".trace.json");
+                    ai.djl.pytorch.jni.JniUtils.startProfile(false, true, false);
+                    try {
+                        r.run(batch, labels);
+                    } finally {
+                        ai.djl.pytorch.jni.JniUtils.stopProfile(trace.toString());
+                    }
+                    traces.put(r.method.name(), trace);
+                }
+            }
             List<Result> out = new ArrayList<>();
             for (Runner r : runners) {
-                out.add(new Result(r.method.name(), Stats.of(r.times), r.model.trainableCount()));
+                out.add(new Result(r.method.name(), List.copyOf(r.times), r.model.trainableCount(), traces.get(r.method.name())));
             }
             return out;
         } finally {

@@ -7,7 +7,9 @@ import dev.dcft.bench.BenchMethod;
 import dev.dcft.bench.BenchSetup;
 import dev.dcft.bench.InferenceBench;
 import dev.dcft.bench.LayerBench;
+import dev.dcft.bench.OpProfile;
 import dev.dcft.bench.PeakMemory;
+import dev.dcft.bench.Stats;
 import dev.dcft.bench.TrainingStepBench;
 import dev.dcft.engine.Engines;
 import java.io.PrintWriter;
@@ -25,7 +27,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "bench", sortOptions = false, description = {
         "Time complete training steps (forward, loss, backward, AdamW) of each method on one random batch,"
-                + " methods interleaved round-robin; ratios to 'frozen' (head only) and 'floor' (backward through every"
+                + " methods interleaved round-robin; ratios (median over rounds of back-to-back steps) to 'frozen' (head only) and 'floor' (backward through every"
                 + " frozen layer, no weight gradients); inference latency of base, merged and unmerged adapters."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "minilm-l6", description = "Embedded model or directory. Default: ${DEFAULT-VALUE}.")
@@ -59,6 +61,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--layers", description = "Also run the per-layer micro-benchmark (768x768 and 768x3072).")
     boolean layers;
 
+    @Option(names = "--profile", paramLabel = "DIR", description = "After timing, profile one more step of each method:"
+            + " write DIR/<method>.trace.json (Chrome trace: chrome://tracing or ui.perfetto.dev) and report the operators"
+            + " with the most self time, and each method's largest increases over 'floor'.")
+    Path profile;
+
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
@@ -81,7 +88,13 @@ final class BenchCommand implements Callable<Integer> {
                 dims[i] = Integer.parseInt(p[i].trim());
             }
         }
+        if (profile != null && isolate) {
+            throw new IllegalArgumentException("--profile and --isolate cannot be combined");
+        }
         List<BenchMethod> parsed = methods.stream().map(BenchMethod::parse).toList();
+        if (profile != null) {
+            java.nio.file.Files.createDirectories(profile);
+        }
         BenchSetup setup = new BenchSetup(model, dims, batch, seq, steps, warmup);
         PrintWriter err = spec.commandLine().getErr();
         ObjectMapper mapper = new ObjectMapper();
@@ -95,6 +108,8 @@ final class BenchCommand implements Callable<Integer> {
         o.put("isolated", isolate);
         ObjectNode out = o.putObject("methods");
         Map<String, double[]> rows = new LinkedHashMap<>();
+        Map<String, Path> traces = new LinkedHashMap<>();
+        Map<String, List<Double>> rounds = new LinkedHashMap<>();
         if (isolate) {
             for (BenchMethod m : parsed) {
                 JsonNode child = runIsolated(m.name());
@@ -103,9 +118,13 @@ final class BenchCommand implements Callable<Integer> {
                         r.get("step_ms_max").asDouble(), r.get("trainable_params").asDouble(), r.get("peak_rss_mb").asDouble()});
             }
         } else {
-            for (TrainingStepBench.Result r : TrainingStepBench.run(setup, parsed, json ? null : err)) {
+            for (TrainingStepBench.Result r : TrainingStepBench.run(setup, parsed, json ? null : err, profile)) {
                 rows.put(r.method(), new double[] {r.stepMs().median(), r.stepMs().min(), r.stepMs().max(), r.trainable(),
                         parsed.size() == 1 ? PeakMemory.peakRssMb() : Double.NaN});
+                rounds.put(r.method(), r.roundMs());
+                if (r.trace() != null) {
+                    traces.put(r.method(), r.trace());
+                }
             }
         }
         double frozen = rows.containsKey("frozen") ? rows.get("frozen")[0] : Double.NaN;
@@ -117,12 +136,15 @@ final class BenchCommand implements Callable<Integer> {
             m.put("step_ms_min", round(v[1]));
             m.put("step_ms_max", round(v[2]));
             m.put("tokens_per_s", round(batch * (double) seq / (v[0] / 1000)));
-            putRatio(m, "ratio_to_frozen", v[0] / frozen);
-            putRatio(m, "ratio_to_floor", v[0] / floor);
+            putRatio(m, "ratio_to_frozen", ratio(rounds, e.getKey(), "frozen", v[0] / frozen));
+            putRatio(m, "ratio_to_floor", ratio(rounds, e.getKey(), "floor", v[0] / floor));
             m.put("trainable_params", (long) v[3]);
             if (!Double.isNaN(v[4])) {
                 m.put("peak_rss_mb", round(v[4]));
             }
+        }
+        if (!traces.isEmpty()) {
+            putProfiles(o.putObject("profile"), traces);
         }
         if (!noInference && !isolate) {
             InferenceBench.Result inf = InferenceBench.run(setup);
@@ -151,6 +173,34 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    private static final int PROFILE_ROWS = 12;
+
+    private static void putProfiles(ObjectNode node, Map<String, Path> traces) throws java.io.IOException {
+        Map<String, OpProfile> profiles = new LinkedHashMap<>();
+        for (Map.Entry<String, Path> e : traces.entrySet()) {
+            profiles.put(e.getKey(), OpProfile.read(e.getValue()));
+        }
+        OpProfile floor = profiles.get("floor");
+        for (Map.Entry<String, OpProfile> e : profiles.entrySet()) {
+            ObjectNode m = node.putObject(e.getKey());
+            m.put("trace", traces.get(e.getKey()).toString());
+            m.put("self_ms_total", round(e.getValue().totalMs()));
+            putOps(m.putArray("top_ops"), e.getValue().top(PROFILE_ROWS));
+            if (floor != null && !e.getKey().equals("floor")) {
+                putOps(m.putArray("increase_over_floor"), e.getValue().minus(floor, PROFILE_ROWS));
+            }
+        }
+    }
+
+    private static void putOps(com.fasterxml.jackson.databind.node.ArrayNode array, List<OpProfile.Op> ops) {
+        for (OpProfile.Op op : ops) {
+            ObjectNode n = array.addObject();
+            n.put("op", op.name());
+            n.put("self_ms", round(op.selfMs()));
+            n.put("calls", op.calls());
+        }
+    }
+
     private JsonNode runIsolated(String method) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx8g", "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
@@ -168,6 +218,17 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalStateException("isolated run of " + method + " failed");
         }
         return new ObjectMapper().readTree(stdout);
+    }
+
+    /**
+     * Interleaved in one process: the median of per-round ratios (steps run back to back), robust
+     * to slow phases of the machine. Isolated processes have no rounds in common: ratio of medians.
+     */
+    private static double ratio(Map<String, List<Double>> rounds, String method, String reference, double ofMedians) {
+        if (!rounds.containsKey(method) || !rounds.containsKey(reference)) {
+            return ofMedians;
+        }
+        return Stats.pairedRatio(rounds.get(method), rounds.get(reference));
     }
 
     private static void putRatio(ObjectNode m, String field, double v) {
@@ -204,6 +265,22 @@ final class BenchCommand implements Callable<Integer> {
                     "layer %-9s %-22s forward %8.2f ms   forward+backward %8.2f ms%n", s.getKey(), v.getKey(),
                     v.getValue().get("forward_ms_median").asDouble(), v.getValue().get("forward_backward_ms_median").asDouble())));
         }
+        if (o.has("profile")) {
+            o.get("profile").fields().forEachRemaining(e -> {
+                JsonNode m = e.getValue();
+                out.printf("%nprofile of one %s step: %.1f ms of operator self time (%s)%n", e.getKey(), m.get("self_ms_total").asDouble(),
+                        m.get("trace").asText());
+                printOps(out, "top operators", m.get("top_ops"));
+                if (m.has("increase_over_floor")) {
+                    printOps(out, "largest increases over floor", m.get("increase_over_floor"));
+                }
+            });
+        }
+    }
+
+    private static void printOps(PrintWriter out, String title, JsonNode ops) {
+        out.printf("  %-50s %10s %8s%n", title, "self ms", "calls");
+        ops.forEach(op -> out.printf("  %-50s %10.1f %8d%n", op.get("op").asText(), op.get("self_ms").asDouble(), op.get("calls").asInt()));
     }
 
     private static String ratio(JsonNode n) {

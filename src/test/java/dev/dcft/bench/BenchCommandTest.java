@@ -65,6 +65,28 @@ class BenchCommandTest {
     }
 
     @Test
+    void profileWritesATracePerMethodAndSummarisesIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        java.nio.file.Path traces = dir.resolve("traces");
+        int code = Main.run(new String[] {"bench", "--shape", "1,32,64,4", "--batch", "2", "--seq", "8", "--steps", "1", "--warmup", "0",
+            "--methods", "floor,dcft-d8", "--no-inference", "--profile", traces.toString(), "--json"}, new PrintWriter(out), new PrintWriter(err));
+        assertEquals(0, code, err.toString());
+        JsonNode p = new ObjectMapper().readTree(out.toString()).get("profile");
+        assertEquals(List.of("floor", "dcft-d8"), iterate(p));
+        for (String m : List.of("floor", "dcft-d8")) {
+            java.nio.file.Path trace = traces.resolve(m + ".trace.json");
+            assertTrue(java.nio.file.Files.size(trace) > 0, m);
+            assertEquals(trace.toString(), p.get(m).get("trace").asText());
+            assertTrue(p.get(m).get("self_ms_total").asDouble() > 0, m);
+            JsonNode top = p.get(m).get("top_ops");
+            assertTrue(top.size() > 0 && top.get(0).get("op").asText().length() > 0 && top.get(0).get("calls").asInt() > 0, m);
+        }
+        assertTrue(p.get("dcft-d8").get("increase_over_floor").size() > 0);
+        assertTrue(!p.get("floor").has("increase_over_floor"));
+    }
+
+    @Test
     void badMethodIsAClearError() {
         StringWriter err = new StringWriter();
         int code = Main.run(new String[] {"bench", "--shape", "1,32,64,4", "--methods", "dcft-x"}, new PrintWriter(new StringWriter()),

@@ -1,6 +1,7 @@
 package dev.dcft.model.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import java.util.Locale;
 import java.util.function.UnaryOperator;
 
@@ -37,7 +38,14 @@ public final class Activations {
         if (!training || rate <= 0) {
             return x;
         }
-        NDArray kept = x.getManager().randomUniform(0f, 1f, x.getShape(), x.getDataType()).gte(rate).toType(x.getDataType(), false);
-        return x.mul(Scalars.mul(kept, 1.0 / (1 - rate)));
+        NDManager scope = x.getManager();
+        // The draw and the boolean mask are closed at once rather than with the step: autograd keeps
+        // only the scaled mask (by reference), so they would otherwise add to the step's peak memory.
+        NDArray scale = scope.create((float) (1.0 / (1 - rate))).toType(x.getDataType(), false);
+        try (NDArray draw = scope.randomUniform(0f, 1f, x.getShape(), x.getDataType());
+                NDArray kept = draw.gte(rate);
+                NDArray mask = scale.mul(kept)) {
+            return x.mul(mask);
+        }
     }
 }
