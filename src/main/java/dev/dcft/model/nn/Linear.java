@@ -20,7 +20,15 @@ public final class Linear extends Module implements LinearLayer {
 
     @Override
     public NDArray forward(NDArray x) {
-        return ai.djl.nn.core.Linear.linear(x, weight.value(), bias == null ? null : bias.value()).singletonOrThrow();
+        if (x.getShape().dimension() <= 2) {
+            return ai.djl.nn.core.Linear.linear(x, weight.value(), bias == null ? null : bias.value()).singletonOrThrow();
+        }
+        // On [B, T, in] the engine multiplies, then adds the bias in a second pass over the output;
+        // on [B*T, in] it is one fused product-and-bias (addmm).
+        long[] shape = x.getShape().getShape();
+        NDArray y = forward(x.reshape(-1, in));
+        shape[shape.length - 1] = out;
+        return y.reshape(new Shape(shape));
     }
 
     public Parameter weight() {
