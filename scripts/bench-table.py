@@ -22,9 +22,22 @@ for path in sys.argv[1:]:
               f"{i['merged_ms_median']:.0f} ms (x{i['merged_to_base']:.3f}), unmerged {i['unmerged_ms_median']:.0f} ms "
               f"(x{i['unmerged_to_base']:.3f}).")
     if "layers" in b:
-        print("\n| layer | variant | forward ms | forward + backward ms |")
+        print(f"\nOne adapted layer alone, {b['batch'] * b['seq']:,} tokens (`--layers`):\n")
+        print("| layer | variant | forward ms | forward + backward ms |")
         print("|---|---|---:|---:|")
         for shape, vs in b["layers"].items():
             for v, t in vs.items():
                 print(f"| {shape} | {v} | {t['forward_ms_median']:.1f} | {t['forward_backward_ms_median']:.1f} |")
+    if "profile" in b:
+        p = b["profile"]
+        print(f"\nOperator self time in one profiled step (`--profile`): " + ", ".join(
+            f"{name} {m['self_ms_total']:.0f} ms" for name, m in p.items()) + ".")
+        for name, m in p.items():
+            if "increase_over_floor" not in m or name not in ("dcft-d8", "lora-r1", "dcft-d8-materialized"):
+                continue
+            print(f"\n{name}: largest increases over floor\n")
+            print("| operator | extra self ms | extra calls |")
+            print("|---|---:|---:|")
+            for op in m["increase_over_floor"][:8]:
+                print(f"| `{op['op']}` | {op['self_ms']:.1f} | {op['calls']} |")
     print()
