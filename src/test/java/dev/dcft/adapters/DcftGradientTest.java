@@ -1,7 +1,5 @@
 package dev.dcft.adapters;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -11,8 +9,10 @@ import dev.dcft.adapters.dcft.DcftConfig;
 import dev.dcft.adapters.dcft.DcftLinear;
 import dev.dcft.engine.Engines;
 import dev.dcft.model.nn.Linear;
+import dev.dcft.testing.FiniteDifferences;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -38,7 +38,7 @@ class DcftGradientTest {
         double[][] c = DcftDefinitionTest.random(rng, d, d, 1);
         double s = 1.3;
 
-        double[][][] grads = new double[3][][];
+        double[][] grads = new double[3][];
         double[] xGrad;
         try (NDManager m = Engines.newManager()) {
             Linear base = new Linear(m, in, out, true);
@@ -61,47 +61,16 @@ class DcftGradientTest {
                 NDArray loss = y.mul(DcftDefinitionTest.toArray(step, probe, DataType.FLOAT64)).sum();
                 gc.backward(loss);
                 for (int i = 0; i < 3; i++) {
-                    double[] g = layer.adapterWeights().get(names[i]).value().getGradient().toDoubleArray();
-                    int cols = values[i][0].length;
-                    grads[i] = new double[values[i].length][cols];
-                    for (int k = 0; k < g.length; k++) {
-                        grads[i][k / cols][k % cols] = g[k];
-                    }
+                    grads[i] = layer.adapterWeights().get(names[i]).value().getGradient().toDoubleArray();
                 }
                 xGrad = xs.getGradient().toDoubleArray();
             }
         }
-        double h = 1e-6;
-        for (int i = 0; i < x.length; i++) {
-            for (int j = 0; j < in; j++) {
-                double keep = x[i][j];
-                x[i][j] = keep + h;
-                double plus = loss(x, w0, bias, probe, a, b, c, t, s);
-                x[i][j] = keep - h;
-                double minus = loss(x, w0, bias, probe, a, b, c, t, s);
-                x[i][j] = keep;
-                double numeric = (plus - minus) / (2 * h);
-                assertTrue(Math.abs(numeric - xGrad[i * in + j]) <= 1e-6 * Math.max(1, Math.abs(numeric)),
-                        "x[" + i + "," + j + "]: autograd " + xGrad[i * in + j] + " vs finite difference " + numeric);
-            }
-        }
-        for (int which = 0; which < 3; which++) {
-            double[][] target = which == 0 ? a : which == 1 ? b : c;
-            for (int i = 0; i < target.length; i++) {
-                for (int j = 0; j < target[0].length; j++) {
-                    double keep = target[i][j];
-                    target[i][j] = keep + h;
-                    double plus = loss(x, w0, bias, probe, a, b, c, t, s);
-                    target[i][j] = keep - h;
-                    double minus = loss(x, w0, bias, probe, a, b, c, t, s);
-                    target[i][j] = keep;
-                    double numeric = (plus - minus) / (2 * h);
-                    double analytic = grads[which][i][j];
-                    assertTrue(Math.abs(numeric - analytic) <= 1e-6 * Math.max(1, Math.abs(numeric)),
-                            "ABC".charAt(which) + "[" + i + "," + j + "]: autograd " + analytic + " vs finite difference " + numeric);
-                }
-            }
-        }
+        DoubleSupplier loss = () -> loss(x, w0, bias, probe, a, b, c, t, s);
+        FiniteDifferences.check("x", x, xGrad, loss);
+        FiniteDifferences.check("A", a, grads[0], loss);
+        FiniteDifferences.check("B", b, grads[1], loss);
+        FiniteDifferences.check("C", c, grads[2], loss);
     }
 
     private static double loss(double[][] x, double[][] w0, double[] bias, double[][] probe, double[][] a, double[][] b,

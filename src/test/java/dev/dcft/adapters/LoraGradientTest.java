@@ -1,7 +1,5 @@
 package dev.dcft.adapters;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -11,8 +9,10 @@ import dev.dcft.adapters.lora.LoraConfig;
 import dev.dcft.adapters.lora.LoraLinear;
 import dev.dcft.engine.Engines;
 import dev.dcft.model.nn.Linear;
+import dev.dcft.testing.FiniteDifferences;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -61,28 +61,10 @@ class LoraGradientTest {
                 gX = xs.getGradient().toDoubleArray();
             }
         }
-        check("A", a, gA, () -> loss(x, w0, bias, probe, a, b, s));
-        check("B", b, gB, () -> loss(x, w0, bias, probe, a, b, s));
-        check("x", x, gX, () -> loss(x, w0, bias, probe, a, b, s));
-    }
-
-    private static void check(String name, double[][] target, double[] autograd, java.util.function.DoubleSupplier loss) {
-        double h = 1e-6;
-        int cols = target[0].length;
-        for (int i = 0; i < target.length; i++) {
-            for (int j = 0; j < cols; j++) {
-                double keep = target[i][j];
-                target[i][j] = keep + h;
-                double plus = loss.getAsDouble();
-                target[i][j] = keep - h;
-                double minus = loss.getAsDouble();
-                target[i][j] = keep;
-                double numeric = (plus - minus) / (2 * h);
-                double analytic = autograd[i * cols + j];
-                assertTrue(Math.abs(numeric - analytic) <= 1e-6 * Math.max(1, Math.abs(numeric)),
-                        name + "[" + i + "," + j + "]: autograd " + analytic + " vs finite difference " + numeric);
-            }
-        }
+        DoubleSupplier loss = () -> loss(x, w0, bias, probe, a, b, s);
+        FiniteDifferences.check("A", a, gA, loss);
+        FiniteDifferences.check("B", b, gB, loss);
+        FiniteDifferences.check("x", x, gX, loss);
     }
 
     private static double loss(double[][] x, double[][] w0, double[] bias, double[][] probe, double[][] a, double[][] b, double s) {
