@@ -45,11 +45,11 @@ public final class OpProfile {
                     .add(new double[] {e.path("ts").asDouble(), e.path("dur").asDouble(), names.size() - 1});
         }
         double[] self = new double[names.size()];
-        for (List<double[]> events1 : byThread.values()) {
+        for (List<double[]> threadEvents : byThread.values()) {
             // Outer events first at equal start, so every event's parent is on the stack when it arrives.
-            events1.sort(Comparator.<double[]>comparingDouble(v -> v[0]).thenComparingDouble(v -> -v[1]));
+            threadEvents.sort(Comparator.<double[]>comparingDouble(v -> v[0]).thenComparingDouble(v -> -v[1]));
             Deque<double[]> open = new ArrayDeque<>();
-            for (double[] ev : events1) {
+            for (double[] ev : threadEvents) {
                 while (!open.isEmpty() && open.peek()[0] + open.peek()[1] <= ev[0]) {
                     open.pop();
                 }

@@ -1,5 +1,6 @@
 package dev.dcft.bench;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** Median, minimum and maximum of timings in milliseconds. */
@@ -21,7 +22,7 @@ public record Stats(double median, double min, double max) {
         if (ms.size() != ref.size()) {
             throw new IllegalArgumentException("paired ratio needs as many rounds on both sides");
         }
-        List<Double> ratios = new java.util.ArrayList<>();
+        List<Double> ratios = new ArrayList<>();
         for (int i = 0; i < ms.size(); i++) {
             ratios.add(ms.get(i) / ref.get(i));
         }

@@ -1,6 +1,7 @@
 package dev.dcft.bench;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.dcft.adapters.Adapters;
 import dev.dcft.adapters.dcft.DcftLinear;
 import dev.dcft.adapters.dcft.OrthogonalRegularizer;
@@ -13,6 +14,8 @@ import dev.dcft.model.nn.Parameter;
 import dev.dcft.train.AdamW;
 import dev.dcft.train.TaskModel;
 import dev.dcft.train.TrainingStep;
+import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +27,7 @@ import java.util.Map;
  */
 public final class TrainingStepBench {
     /** One method's timings (per round, in round order) and size; {@code trace} when profiled. */
-    public record Result(String method, List<Double> roundMs, long trainable, java.nio.file.Path trace) {
+    public record Result(String method, List<Double> roundMs, long trainable, Path trace) {
         public Stats stepMs() {
             return Stats.of(roundMs);
         }
@@ -75,16 +78,11 @@ public final class TrainingStepBench {
         }
     }
 
-    public static List<Result> run(BenchSetup setup, List<BenchMethod> methods, java.io.PrintWriter progress) {
-        return run(setup, methods, progress, null);
-    }
-
     /**
-     * As {@link #run(BenchSetup, List, java.io.PrintWriter)}; with {@code profileDir}, each method then runs one
-     * more (untimed) step under the engine's profiler, written to {@code <profileDir>/<method>.trace.json}.
+     * Runs the rounds; with a {@code profileDir} (else null), each method then runs one more, untimed
+     * step under the engine's profiler, written to {@code <profileDir>/<method>.trace.json}.
      */
-    public static List<Result> run(BenchSetup setup, List<BenchMethod> methods, java.io.PrintWriter progress,
-            java.nio.file.Path profileDir) {
+    public static List<Result> run(BenchSetup setup, List<BenchMethod> methods, PrintWriter progress, Path profileDir) {
         Engines.gradientsOff();
         List<Runner> runners = new ArrayList<>();
         try {
@@ -105,15 +103,15 @@ public final class TrainingStepBench {
                     progress.flush();
                 }
             }
-            Map<String, java.nio.file.Path> traces = new LinkedHashMap<>();
+            Map<String, Path> traces = new LinkedHashMap<>();
             if (profileDir != null) {
                 for (Runner r : runners) {
-                    java.nio.file.Path trace = profileDir.resolve(r.method.name() + ".trace.json");
-                    ai.djl.pytorch.jni.JniUtils.startProfile(false, true, false);
+                    Path trace = profileDir.resolve(r.method.name() + ".trace.json");
+                    JniUtils.startProfile(false, true, false);
                     try {
                         r.run(batch, labels);
                     } finally {
-                        ai.djl.pytorch.jni.JniUtils.stopProfile(trace.toString());
+                        JniUtils.stopProfile(trace.toString());
                     }
                     traces.put(r.method.name(), trace);
                 }

@@ -2,6 +2,7 @@ package dev.dcft.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dcft.bench.BenchMethod;
 import dev.dcft.bench.BenchSetup;
@@ -12,8 +13,10 @@ import dev.dcft.bench.PeakMemory;
 import dev.dcft.bench.Stats;
 import dev.dcft.bench.TrainingStepBench;
 import dev.dcft.engine.Engines;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -93,7 +96,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         List<BenchMethod> parsed = methods.stream().map(BenchMethod::parse).toList();
         if (profile != null) {
-            java.nio.file.Files.createDirectories(profile);
+            Files.createDirectories(profile);
         }
         BenchSetup setup = new BenchSetup(model, dims, batch, seq, steps, warmup);
         PrintWriter err = spec.commandLine().getErr();
@@ -175,7 +178,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private static final int PROFILE_ROWS = 12;
 
-    private static void putProfiles(ObjectNode node, Map<String, Path> traces) throws java.io.IOException {
+    private static void putProfiles(ObjectNode node, Map<String, Path> traces) throws IOException {
         Map<String, OpProfile> profiles = new LinkedHashMap<>();
         for (Map.Entry<String, Path> e : traces.entrySet()) {
             profiles.put(e.getKey(), OpProfile.read(e.getValue()));
@@ -192,7 +195,7 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private static void putOps(com.fasterxml.jackson.databind.node.ArrayNode array, List<OpProfile.Op> ops) {
+    private static void putOps(ArrayNode array, List<OpProfile.Op> ops) {
         for (OpProfile.Op op : ops) {
             ObjectNode n = array.addObject();
             n.put("op", op.name());
