@@ -43,4 +43,38 @@ class ScalarsTest {
             }
         }
     }
+
+    @Test
+    void constantsSurviveTheirHandleBeingClosedBeforeBackward() {
+        // What the encoder's per-layer managers do: every array of a layer is closed before the
+        // backward pass, which must still find the constants it saved. (Whether freed memory is
+        // reused in time cannot be forced, so this checks the pattern, not the race itself; the
+        // constants are engine-filled, so no Java buffer backs them.)
+        try (NDManager m = Engines.newManager()) {
+            NDArray x = m.create(new float[] {1, 2, 3, 4});
+            x.setRequiresGradient(true);
+            for (int round = 0; round < 20; round++) {
+                try (NDManager step = m.newSubManager(); GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+                    NDArray y;
+                    try (NDManager layer = step.newSubManager()) {
+                        NDArray xs = x.mul(layer.ones(x.getShape()));
+                        NDArray out = Scalars.pow(Scalars.mul(xs, 3.0), 2.0);
+                        out.attach(step);
+                        y = out;
+                    }
+                    List<ByteBuffer> churn = new ArrayList<>();
+                    System.gc();
+                    for (int i = 0; i < 4000; i++) {
+                        churn.add(ByteBuffer.allocateDirect(4 << (i % 5)).putFloat(0, Float.NaN));
+                    }
+                    gc.backward(y.sum());
+                    float[] g = x.getGradient().toFloatArray();
+                    for (int i = 0; i < g.length; i++) {
+                        assertEquals(18f * (i + 1), g[i], 1e-4f, "d(9 x^2)/dx at x = " + (i + 1));
+                    }
+                    x.getGradient().muli(0);
+                }
+            }
+        }
+    }
 }

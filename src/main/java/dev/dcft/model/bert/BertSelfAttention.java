@@ -31,9 +31,10 @@ public final class BertSelfAttention extends Module {
         NDArray q = Scalars.mul(split(((LinearLayer) child("query")).forward(h), b, t), 1 / Math.sqrt(headDim));
         NDArray k = split(((LinearLayer) child("key")).forward(h), b, t);
         NDArray v = split(((LinearLayer) child("value")).forward(h), b, t);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(additiveMask);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).addi(additiveMask);
         NDArray probs = Activations.dropout(scores.softmax(-1), dropout, isTraining());
-        return probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim);
+        NDArray context = probs.matMul(v);
+        return context.transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim);
     }
 
     private NDArray split(NDArray x, long b, long t) {

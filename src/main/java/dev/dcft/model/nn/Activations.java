@@ -2,6 +2,7 @@ package dev.dcft.model.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.util.Locale;
 import java.util.function.UnaryOperator;
 
@@ -41,7 +42,7 @@ public final class Activations {
         NDManager scope = x.getManager();
         // The draw and the boolean mask are closed at once rather than with the step: autograd keeps
         // only the scaled mask (by reference), so they would otherwise add to the step's peak memory.
-        NDArray scale = scope.create((float) (1.0 / (1 - rate))).toType(x.getDataType(), false);
+        NDArray scale = scope.full(new Shape(), (float) (1.0 / (1 - rate)), x.getDataType());
         try (NDArray draw = scope.randomUniform(0f, 1f, x.getShape(), x.getDataType());
                 NDArray kept = draw.gte(rate);
                 NDArray mask = scale.mul(kept)) {
