@@ -30,7 +30,7 @@ for path in sys.argv[1:]:
                 print(f"| {shape} | {v} | {t['forward_ms_median']:.1f} | {t['forward_backward_ms_median']:.1f} |")
     if "profile" in b:
         p = b["profile"]
-        print(f"\nOperator self time in one profiled step (`--profile`): " + ", ".join(
+        print(f"\nOperator self time (`--profile`: each operator's least over {len(next(iter(p.values()))['traces'])} profiled steps): " + ", ".join(
             f"{name} {m['self_ms_total']:.0f} ms" for name, m in p.items()) + ".")
         for name, m in p.items():
             if "increase_over_floor" not in m or name not in ("dcft-d8", "lora-r1", "dcft-d8-materialized"):

@@ -72,6 +72,22 @@ public final class OpProfile {
         return new OpProfile(ops);
     }
 
+    /**
+     * Each operator's least self time over several profiles of the same work (its calls from the
+     * first that has it): a step that ran in a slow phase of the machine does not count against it.
+     */
+    public static OpProfile leastOf(List<OpProfile> profiles) {
+        Map<String, Op> least = new HashMap<>();
+        for (OpProfile p : profiles) {
+            for (Op o : p.ops.values()) {
+                least.merge(o.name(), o, (a, b) -> b.selfMs() < a.selfMs() ? new Op(a.name(), b.selfMs(), a.calls()) : a);
+            }
+        }
+        Map<String, Op> ops = new LinkedHashMap<>();
+        least.values().stream().sorted(LARGEST_FIRST).forEach(o -> ops.put(o.name(), o));
+        return new OpProfile(ops);
+    }
+
     /** Operators by decreasing self time. */
     public List<Op> top(int n) {
         return ops.values().stream().limit(n).toList();

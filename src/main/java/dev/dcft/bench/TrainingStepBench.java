@@ -26,12 +26,15 @@ import java.util.Map;
  * same batch, round-robin in one process so that machine noise hits every method alike.
  */
 public final class TrainingStepBench {
-    /** One method's timings (per round, in round order) and size; {@code trace} when profiled. */
-    public record Result(String method, List<Double> roundMs, long trainable, Path trace) {
+    /** One method's timings (per round, in round order) and size; its profiler traces when profiled. */
+    public record Result(String method, List<Double> roundMs, long trainable, List<Path> traces) {
         public Stats stepMs() {
             return Stats.of(roundMs);
         }
     }
+
+    /** Profiled steps per method: each operator's least self time over them is robust to slow phases. */
+    public static final int PROFILED_STEPS = 3;
 
     private TrainingStepBench() {
     }
@@ -79,8 +82,9 @@ public final class TrainingStepBench {
     }
 
     /**
-     * Runs the rounds; with a {@code profileDir} (else null), each method then runs one more, untimed
-     * step under the engine's profiler, written to {@code <profileDir>/<method>.trace.json}.
+     * Runs the rounds; with a {@code profileDir} (else null), each method then runs
+     * {@link #PROFILED_STEPS} more, untimed steps (again round-robin) under the engine's profiler,
+     * written to {@code <profileDir>/<method>.<k>.trace.json}.
      */
     public static List<Result> run(BenchSetup setup, List<BenchMethod> methods, PrintWriter progress, Path profileDir) {
         Engines.gradientsOff();
@@ -103,22 +107,23 @@ public final class TrainingStepBench {
                     progress.flush();
                 }
             }
-            Map<String, Path> traces = new LinkedHashMap<>();
-            if (profileDir != null) {
+            Map<String, List<Path>> traces = new LinkedHashMap<>();
+            for (int k = 1; profileDir != null && k <= PROFILED_STEPS; k++) {
                 for (Runner r : runners) {
-                    Path trace = profileDir.resolve(r.method.name() + ".trace.json");
+                    Path trace = profileDir.resolve(r.method.name() + "." + k + ".trace.json");
                     JniUtils.startProfile(false, true, false);
                     try {
                         r.run(batch, labels);
                     } finally {
                         JniUtils.stopProfile(trace.toString());
                     }
-                    traces.put(r.method.name(), trace);
+                    traces.computeIfAbsent(r.method.name(), name -> new ArrayList<>()).add(trace);
                 }
             }
             List<Result> out = new ArrayList<>();
             for (Runner r : runners) {
-                out.add(new Result(r.method.name(), List.copyOf(r.times), r.model.trainableCount(), traces.get(r.method.name())));
+                out.add(new Result(r.method.name(), List.copyOf(r.times), r.model.trainableCount(),
+                        traces.getOrDefault(r.method.name(), List.of())));
             }
             return out;
         } finally {

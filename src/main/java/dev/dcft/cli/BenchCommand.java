@@ -64,9 +64,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--layers", description = "Also run the per-layer micro-benchmark (768x768 and 768x3072).")
     boolean layers;
 
-    @Option(names = "--profile", paramLabel = "DIR", description = "After timing, profile one more step of each method:"
-            + " write DIR/<method>.trace.json (Chrome trace: chrome://tracing or ui.perfetto.dev) and report the operators"
-            + " with the most self time, and each method's largest increases over 'floor'.")
+    @Option(names = "--profile", paramLabel = "DIR", description = "After timing, profile 3 more steps of each method:"
+            + " write DIR/<method>.<k>.trace.json (Chrome traces: chrome://tracing or ui.perfetto.dev) and report, from each"
+            + " operator's least self time over the 3, the operators with the most self time and each method's largest"
+            + " increases over 'floor'.")
     Path profile;
 
     @Option(names = "--json", description = "Print JSON.")
@@ -111,7 +112,7 @@ final class BenchCommand implements Callable<Integer> {
         o.put("isolated", isolate);
         ObjectNode out = o.putObject("methods");
         Map<String, double[]> rows = new LinkedHashMap<>();
-        Map<String, Path> traces = new LinkedHashMap<>();
+        Map<String, List<Path>> traces = new LinkedHashMap<>();
         Map<String, List<Double>> rounds = new LinkedHashMap<>();
         if (isolate) {
             for (BenchMethod m : parsed) {
@@ -125,8 +126,8 @@ final class BenchCommand implements Callable<Integer> {
                 rows.put(r.method(), new double[] {r.stepMs().median(), r.stepMs().min(), r.stepMs().max(), r.trainable(),
                         parsed.size() == 1 ? PeakMemory.peakRssMb() : Double.NaN});
                 rounds.put(r.method(), r.roundMs());
-                if (r.trace() != null) {
-                    traces.put(r.method(), r.trace());
+                if (!r.traces().isEmpty()) {
+                    traces.put(r.method(), r.traces());
                 }
             }
         }
@@ -178,15 +179,20 @@ final class BenchCommand implements Callable<Integer> {
 
     private static final int PROFILE_ROWS = 12;
 
-    private static void putProfiles(ObjectNode node, Map<String, Path> traces) throws IOException {
+    private static void putProfiles(ObjectNode node, Map<String, List<Path>> traces) throws IOException {
         Map<String, OpProfile> profiles = new LinkedHashMap<>();
-        for (Map.Entry<String, Path> e : traces.entrySet()) {
-            profiles.put(e.getKey(), OpProfile.read(e.getValue()));
+        for (Map.Entry<String, List<Path>> e : traces.entrySet()) {
+            List<OpProfile> steps = new ArrayList<>();
+            for (Path trace : e.getValue()) {
+                steps.add(OpProfile.read(trace));
+            }
+            profiles.put(e.getKey(), OpProfile.leastOf(steps));
         }
         OpProfile floor = profiles.get("floor");
         for (Map.Entry<String, OpProfile> e : profiles.entrySet()) {
             ObjectNode m = node.putObject(e.getKey());
-            m.put("trace", traces.get(e.getKey()).toString());
+            ArrayNode files = m.putArray("traces");
+            traces.get(e.getKey()).forEach(t -> files.add(t.toString()));
             m.put("self_ms_total", round(e.getValue().totalMs()));
             putOps(m.putArray("top_ops"), e.getValue().top(PROFILE_ROWS));
             if (floor != null && !e.getKey().equals("floor")) {
@@ -271,8 +277,8 @@ final class BenchCommand implements Callable<Integer> {
         if (o.has("profile")) {
             o.get("profile").fields().forEachRemaining(e -> {
                 JsonNode m = e.getValue();
-                out.printf("%nprofile of one %s step: %.1f ms of operator self time (%s)%n", e.getKey(), m.get("self_ms_total").asDouble(),
-                        m.get("trace").asText());
+                out.printf("%nprofile of %s, each operator's least self time over %d steps: %.1f ms in all (%s)%n", e.getKey(),
+                        m.get("traces").size(), m.get("self_ms_total").asDouble(), m.get("traces").get(0).asText().replaceAll("\\.1\\.trace\\.json$", ".*.trace.json"));
                 printOps(out, "top operators", m.get("top_ops"));
                 if (m.has("increase_over_floor")) {
                     printOps(out, "largest increases over floor", m.get("increase_over_floor"));

@@ -75,9 +75,12 @@ class BenchCommandTest {
         JsonNode p = new ObjectMapper().readTree(out.toString()).get("profile");
         assertEquals(List.of("floor", "dcft-d8"), iterate(p));
         for (String m : List.of("floor", "dcft-d8")) {
-            java.nio.file.Path trace = traces.resolve(m + ".trace.json");
-            assertTrue(java.nio.file.Files.size(trace) > 0, m);
-            assertEquals(trace.toString(), p.get(m).get("trace").asText());
+            assertEquals(TrainingStepBench.PROFILED_STEPS, p.get(m).get("traces").size(), m);
+            for (int k = 1; k <= TrainingStepBench.PROFILED_STEPS; k++) {
+                java.nio.file.Path trace = traces.resolve(m + "." + k + ".trace.json");
+                assertTrue(java.nio.file.Files.size(trace) > 0, m);
+                assertEquals(trace.toString(), p.get(m).get("traces").get(k - 1).asText());
+            }
             assertTrue(p.get(m).get("self_ms_total").asDouble() > 0, m);
             JsonNode top = p.get(m).get("top_ops");
             assertTrue(top.size() > 0 && top.get(0).get("op").asText().length() > 0 && top.get(0).get("calls").asInt() > 0, m);

@@ -48,4 +48,16 @@ class OpProfileTest {
     private static List<OpProfile.Op> rounded(List<OpProfile.Op> ops) {
         return ops.stream().map(o -> new OpProfile.Op(o.name(), Math.round(o.selfMs() * 1e6) / 1e6, o.calls())).toList();
     }
+
+    @Test
+    void leastOfTakesEachOperatorsSmallestSelfTime(@TempDir Path dir) throws Exception {
+        Path slow = dir.resolve("slow.json");
+        Path fast = dir.resolve("fast.json");
+        Files.writeString(slow, "[{\"name\": \"mm\", \"ph\": \"X\", \"ts\": 0, \"dur\": 90, \"tid\": 1},"
+                + " {\"name\": \"add\", \"ph\": \"X\", \"ts\": 100, \"dur\": 5, \"tid\": 1}]");
+        Files.writeString(fast, "[{\"name\": \"mm\", \"ph\": \"X\", \"ts\": 0, \"dur\": 60, \"tid\": 1},"
+                + " {\"name\": \"add\", \"ph\": \"X\", \"ts\": 70, \"dur\": 8, \"tid\": 1}]");
+        OpProfile least = OpProfile.leastOf(List.of(OpProfile.read(slow), OpProfile.read(fast)));
+        assertEquals(List.of(new OpProfile.Op("mm", 0.060, 1), new OpProfile.Op("add", 0.005, 1)), rounded(least.top(10)));
+    }
 }
