@@ -34,15 +34,21 @@ class OpProfileTest {
 
     @Test
     void increaseOverABaseProfile(@TempDir Path dir) throws Exception {
-        Path a = dir.resolve("a.json");
-        Path b = dir.resolve("b.json");
-        Files.writeString(a, "[{\"name\": \"mm\", \"ph\": \"X\", \"ts\": 0, \"dur\": 50, \"tid\": 1},"
-                + " {\"name\": \"mul\", \"ph\": \"X\", \"ts\": 60, \"dur\": 30, \"tid\": 1}]");
-        Files.writeString(b, "[{\"name\": \"mm\", \"ph\": \"X\", \"ts\": 0, \"dur\": 20, \"tid\": 1},"
-                + " {\"name\": \"div\", \"ph\": \"X\", \"ts\": 30, \"dur\": 7, \"tid\": 1}]");
+        Path a = trace(dir, "a.json", event("mm", 0, 50), event("mul", 60, 30));
+        Path b = trace(dir, "b.json", event("mm", 0, 20), event("div", 30, 7));
         List<OpProfile.Op> diff = rounded(OpProfile.read(a).minus(OpProfile.read(b), 10));
         // Ties go by name.
         assertEquals(List.of(new OpProfile.Op("mm", 0.030, 0), new OpProfile.Op("mul", 0.030, 1), new OpProfile.Op("div", -0.007, -1)), diff);
+    }
+
+    /** A trace file holding {@code events} as a bare JSON array (the other form the profiler writes). */
+    private static Path trace(Path dir, String file, String... events) throws java.io.IOException {
+        return Files.writeString(dir.resolve(file), "[" + String.join(", ", events) + "]");
+    }
+
+    /** A complete event ("X") on thread 1, times in microseconds. */
+    private static String event(String name, int ts, int dur) {
+        return "{\"name\": \"" + name + "\", \"ph\": \"X\", \"ts\": " + ts + ", \"dur\": " + dur + ", \"tid\": 1}";
     }
 
     private static List<OpProfile.Op> rounded(List<OpProfile.Op> ops) {
@@ -51,13 +57,9 @@ class OpProfileTest {
 
     @Test
     void leastOfTakesEachOperatorsSmallestSelfTime(@TempDir Path dir) throws Exception {
-        Path slow = dir.resolve("slow.json");
-        Path fast = dir.resolve("fast.json");
-        Files.writeString(slow, "[{\"name\": \"mm\", \"ph\": \"X\", \"ts\": 0, \"dur\": 90, \"tid\": 1},"
-                + " {\"name\": \"add\", \"ph\": \"X\", \"ts\": 100, \"dur\": 5, \"tid\": 1}]");
-        Files.writeString(fast, "[{\"name\": \"mm\", \"ph\": \"X\", \"ts\": 0, \"dur\": 60, \"tid\": 1},"
-                + " {\"name\": \"add\", \"ph\": \"X\", \"ts\": 70, \"dur\": 8, \"tid\": 1}]");
-        OpProfile least = OpProfile.leastOf(List.of(OpProfile.read(slow), OpProfile.read(fast)));
+        OpProfile slow = OpProfile.read(trace(dir, "slow.json", event("mm", 0, 90), event("add", 100, 5)));
+        OpProfile fast = OpProfile.read(trace(dir, "fast.json", event("mm", 0, 60), event("add", 70, 8)));
+        OpProfile least = OpProfile.leastOf(List.of(slow, fast));
         assertEquals(List.of(new OpProfile.Op("mm", 0.060, 1), new OpProfile.Op("add", 0.005, 1)), rounded(least.top(10)));
     }
 }
