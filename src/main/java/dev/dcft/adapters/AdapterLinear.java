@@ -2,7 +2,6 @@ package dev.dcft.adapters;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.dcft.model.nn.Linear;
 import dev.dcft.model.nn.Module;
 
@@ -32,12 +31,7 @@ public abstract class AdapterLinear extends Module implements AdapterLayer {
         // One 2-D view of the input feeds both the base layer and the increment, so autograd sums
         // their two input gradients in place; the gradients of two separate views of x would be
         // summed into a freshly allocated [N, in] tensor instead.
-        Shape shape = x.getShape();
-        NDArray x2 = x.reshape(-1, inFeatures());
-        NDArray y = base.forward(x2).addi(increment(x2));
-        long[] outShape = shape.getShape();
-        outShape[outShape.length - 1] = outFeatures();
-        return y.reshape(new Shape(outShape));
+        return Linear.onRows(x, inFeatures(), outFeatures(), rows -> base.forward(rows).addi(increment(rows)));
     }
 
     @Override

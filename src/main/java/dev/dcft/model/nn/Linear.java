@@ -3,6 +3,7 @@ package dev.dcft.model.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.function.UnaryOperator;
 
 /** {@code y = x W^T + b} with W stored {@code [out, in]} as in PyTorch. */
 public final class Linear extends Module implements LinearLayer {
@@ -20,13 +21,22 @@ public final class Linear extends Module implements LinearLayer {
 
     @Override
     public NDArray forward(NDArray x) {
-        if (x.getShape().dimension() <= 2) {
-            return ai.djl.nn.core.Linear.linear(x, weight.value(), bias == null ? null : bias.value()).singletonOrThrow();
-        }
         // On [B, T, in] the engine multiplies, then adds the bias in a second pass over the output;
         // on [B*T, in] it is one fused product-and-bias (addmm).
+        return onRows(x, in, out, rows -> ai.djl.nn.core.Linear.linear(rows, weight.value(),
+                bias == null ? null : bias.value()).singletonOrThrow());
+    }
+
+    /**
+     * {@code f} applied to {@code x} ({@code [..., in]}) flattened to {@code [N, in]} rows, its
+     * {@code [N, out]} result reshaped back to {@code [..., out]}.
+     */
+    public static NDArray onRows(NDArray x, int in, int out, UnaryOperator<NDArray> f) {
+        if (x.getShape().dimension() <= 2) {
+            return f.apply(x);
+        }
         long[] shape = x.getShape().getShape();
-        NDArray y = forward(x.reshape(-1, in));
+        NDArray y = f.apply(x.reshape(-1, in));
         shape[shape.length - 1] = out;
         return y.reshape(new Shape(shape));
     }
