@@ -34,6 +34,16 @@ public final class TargetModules {
         return new TargetModules(null, Pattern.compile(regex));
     }
 
+    /** PEFT's defaults for the architecture: the six matrices of every layer. */
+    public static List<String> defaults(boolean deberta) {
+        return deberta ? DEBERTA_DEFAULT : BERT_DEFAULT;
+    }
+
+    /** The regular expression when there is one, else the names, else {@code defaults}. */
+    public static TargetModules of(List<String> names, String regex, List<String> defaults) {
+        return regex != null ? regex(regex) : names(names != null ? names : defaults);
+    }
+
     public boolean matches(String path) {
         if (regex != null) {
             return regex.matcher(path).matches();

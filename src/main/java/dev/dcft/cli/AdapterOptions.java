@@ -29,10 +29,7 @@ final class AdapterOptions {
         if (targetRegex != null && targets != null) {
             throw new IllegalArgumentException("give --target or --target-regex, not both");
         }
-        if (targetRegex != null) {
-            return TargetModules.regex(targetRegex);
-        }
-        return TargetModules.names(targets != null ? targets : defaults);
+        return TargetModules.of(targets, targetRegex, defaults);
     }
 
     int stride() {

@@ -36,7 +36,7 @@ final class ParamsCommand implements Callable<Integer> {
         JsonNode config = LinearShapes.readConfig(model);
         List<LinearShapes.Shape> shapes = LinearShapes.of(config, model);
         boolean deberta = config.path("model_type").asText("").startsWith("deberta");
-        TargetModules targets = adapter.targetModules(deberta ? TargetModules.DEBERTA_DEFAULT : TargetModules.BERT_DEFAULT);
+        TargetModules targets = adapter.targetModules(TargetModules.defaults(deberta));
         Method method = Method.parse(adapter.method);
         ParameterBudget.Count count = switch (method) {
             case DCFT -> ParameterBudget.dcft(shapes, targets, adapter.kernel, adapter.stride(), adapter.rank(1));

@@ -33,8 +33,7 @@ public final class GlueRun {
 
     public static AdapterSpec spec(TrainConfig c, boolean deberta) {
         Method m = Method.parse(c.method());
-        TargetModules targets = c.targetRegex() != null ? TargetModules.regex(c.targetRegex())
-                : TargetModules.names(c.targets() != null ? c.targets() : deberta ? TargetModules.DEBERTA_DEFAULT : TargetModules.BERT_DEFAULT);
+        TargetModules targets = TargetModules.of(c.targets(), c.targetRegex(), TargetModules.defaults(deberta));
         return switch (m) {
             case DCFT -> AdapterSpec.dcft(new DcftConfig(c.kernel(), c.stride(), c.rank(), c.alpha(), DcftConfig.Init.parse(c.init()),
                     c.adapterDropout(), targets));
