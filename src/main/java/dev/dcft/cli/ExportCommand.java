@@ -1,9 +1,7 @@
 package dev.dcft.cli;
 
-import dev.dcft.io.HfModelDirectory;
 import dev.dcft.model.LoadedModel;
 import dev.dcft.model.ModelLoader;
-import dev.dcft.model.bert.BertWeights;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -26,7 +24,7 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (LoadedModel m = ModelLoader.load(modelOption.model)) {
-            HfModelDirectory.write(out, m.model().config().toJson(), BertWeights.export(m.model()), m.tokenizerFiles());
+            m.writeHfDirectory(out);
             spec.commandLine().getOut().printf("wrote %s (config.json, model.safetensors, %s)%n", out,
                     String.join(", ", m.tokenizerFiles().keySet()));
         }

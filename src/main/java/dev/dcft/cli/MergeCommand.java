@@ -1,11 +1,9 @@
 package dev.dcft.cli;
 
 import dev.dcft.adapters.Adapters;
-import dev.dcft.io.HfModelDirectory;
 import dev.dcft.io.PeftAdapterFiles;
 import dev.dcft.model.LoadedModel;
 import dev.dcft.model.ModelLoader;
-import dev.dcft.model.bert.BertWeights;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -35,7 +33,7 @@ final class MergeCommand implements Callable<Integer> {
             PeftAdapterFiles.attach(m.model(), loaded, m.manager());
             int layers = Adapters.layers(m.model()).size();
             Adapters.mergeAndUnload(m.model());
-            HfModelDirectory.write(out, m.model().config().toJson(), BertWeights.export(m.model()), m.tokenizerFiles());
+            m.writeHfDirectory(out);
             spec.commandLine().getOut().printf("merged %s adapter (%d layers) into %s: wrote %s%n",
                     loaded.spec().method().cliName(), layers, m.name(), out);
         }

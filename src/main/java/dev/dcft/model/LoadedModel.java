@@ -1,7 +1,11 @@
 package dev.dcft.model;
 
 import ai.djl.ndarray.NDManager;
+import dev.dcft.io.HfModelDirectory;
 import dev.dcft.model.bert.BertModel;
+import dev.dcft.model.bert.BertWeights;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -38,6 +42,11 @@ public final class LoadedModel implements AutoCloseable {
 
     public Map<String, byte[]> tokenizerFiles() {
         return tokenizerFiles;
+    }
+
+    /** Writes the model, as it is now, as a Hugging Face directory with its tokenizer files. */
+    public void writeHfDirectory(Path out) throws IOException {
+        HfModelDirectory.write(out, model.config().toJson(), BertWeights.export(model), tokenizerFiles);
     }
 
     /**
