@@ -2,7 +2,7 @@ package dev.dcft.bench;
 
 import dev.dcft.model.LoadedModel;
 import dev.dcft.model.ModelLoader;
-import dev.dcft.model.bert.TokenBatch;
+import dev.dcft.model.TokenBatch;
 import java.util.SplittableRandom;
 
 /** What every benchmark shares: the model to load (fresh per method) and one random batch. */

@@ -7,8 +7,8 @@ import dev.dcft.adapters.TargetModules;
 import dev.dcft.adapters.dcft.DcftConfig;
 import dev.dcft.engine.Engines;
 import dev.dcft.model.LoadedModel;
-import dev.dcft.model.bert.EncoderInput;
-import dev.dcft.model.bert.TokenBatch;
+import dev.dcft.model.EncoderInput;
+import dev.dcft.model.TokenBatch;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dcft.model.LoadedModel;
 import dev.dcft.model.ModelLoader;
-import dev.dcft.model.bert.BertConfig;
+import dev.dcft.model.EncoderConfig;
 import dev.dcft.model.nn.Parameter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -29,8 +29,12 @@ final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (LoadedModel m = ModelLoader.load(modelOption.model)) {
-            BertConfig c = m.model().config();
-            Map<String, Long> byType = parameterCountsByModuleType(m.model().namedParameters());
+            EncoderConfig c = m.model().config();
+            Map<String, Parameter> params = new LinkedHashMap<>(m.model().namedParameters());
+            if (m.mlmHead() != null) {
+                m.mlmHead().namedParameters().forEach((k, v) -> params.put("cls." + k, v));
+            }
+            Map<String, Long> byType = parameterCountsByModuleType(params);
             long total = byType.values().stream().mapToLong(Long::longValue).sum();
             var out = spec.commandLine().getOut();
             if (json) {
@@ -45,20 +49,23 @@ final class InfoCommand implements Callable<Integer> {
                 o.put("vocab_size", c.vocabSize);
                 o.put("max_position_embeddings", c.maxPositions);
                 o.put("pooler", m.model().hasPooler());
+                o.put("mlm_head", m.mlmHead() != null);
+                o.put("tensors", params.size());
                 o.put("parameters", total);
                 ObjectNode per = o.putObject("parameters_by_module_type");
                 byType.forEach(per::put);
                 out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(o));
             } else {
                 out.printf("model              %s%n", m.name());
-                out.printf("architecture       %s encoder (%s)%n", c.modelType, m.model().hasPooler() ? "with pooler" : "no pooler");
+                out.printf("architecture       %s encoder (%s, %s)%n", c.modelType, m.model().hasPooler() ? "with pooler" : "no pooler",
+                        m.mlmHead() != null ? "with MLM head" : "no MLM head");
                 out.printf("layers             %d%n", c.numLayers);
                 out.printf("hidden size        %d%n", c.hiddenSize);
                 out.printf("attention heads    %d (head dim %d)%n", c.numHeads, c.headDim());
                 out.printf("intermediate size  %d%n", c.intermediateSize);
                 out.printf("vocabulary         %d%n", c.vocabSize);
                 out.printf("max positions      %d%n", c.maxPositions);
-                out.printf("parameters         %,d%n", total);
+                out.printf("parameters         %,d in %d tensors%n", total, params.size());
                 out.println();
                 out.printf("%-40s %14s%n", "module type", "parameters");
                 byType.forEach((k, v) -> out.printf("%-40s %,14d%n", k, v));

@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 @Command(name = "dcft", mixinStandardHelpOptions = true, version = "dcft 0.1.0",
         description = "Parameter-efficient fine-tuning (DCFT, LoRA) of transformer encoders on the JVM.",
         subcommands = {InfoCommand.class, EmbedCommand.class, ExportCommand.class, ParamsCommand.class,
-            MergeCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, DataCommand.class,
+            MergeCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, DataCommand.class, FillMaskCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -36,11 +36,7 @@ public final class LinearShapes {
     public static JsonNode readConfig(String modelOrConfig) {
         String key = ModelLoader.embeddedName(modelOrConfig);
         if (key != null) {
-            try (InputStream in = LinearShapes.class.getResourceAsStream("/dev/dcft/models/" + key + "/config.json")) {
-                return JSON.readTree(in);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
+            return EmbeddedModels.config(key);
         }
         Path p = Path.of(modelOrConfig);
         Path file = Files.isDirectory(p) ? p.resolve("config.json") : p;

@@ -2,8 +2,10 @@ package dev.dcft.model;
 
 import ai.djl.ndarray.NDManager;
 import dev.dcft.io.HfModelDirectory;
-import dev.dcft.model.bert.BertModel;
-import dev.dcft.model.bert.BertWeights;
+
+import dev.dcft.io.HostTensor;
+import dev.dcft.model.heads.MaskedLmHead;
+import java.util.LinkedHashMap;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -14,15 +16,18 @@ import java.util.Map;
  */
 public final class LoadedModel implements AutoCloseable {
     private final String name;
-    private final BertModel model;
+    private final Encoder model;
+    private final MaskedLmHead mlmHead;
     private final NDManager manager;
     private final Map<String, byte[]> tokenizerFiles;
     private final String source;
     private TextTokenizer tokenizer;
 
-    public LoadedModel(String name, BertModel model, NDManager manager, Map<String, byte[]> tokenizerFiles, String source) {
+    public LoadedModel(String name, Encoder model, MaskedLmHead mlmHead, NDManager manager, Map<String, byte[]> tokenizerFiles,
+            String source) {
         this.name = name;
         this.model = model;
+        this.mlmHead = mlmHead;
         this.manager = manager;
         this.tokenizerFiles = tokenizerFiles;
         this.source = source;
@@ -32,8 +37,13 @@ public final class LoadedModel implements AutoCloseable {
         return name;
     }
 
-    public BertModel model() {
+    public Encoder model() {
         return model;
+    }
+
+    /** The masked-language-model head ({@code cls.predictions}) when the checkpoint has one, else null. */
+    public MaskedLmHead mlmHead() {
+        return mlmHead;
     }
 
     public NDManager manager() {
@@ -46,7 +56,11 @@ public final class LoadedModel implements AutoCloseable {
 
     /** Writes the model, as it is now, as a Hugging Face directory with its tokenizer files. */
     public void writeHfDirectory(Path out) throws IOException {
-        HfModelDirectory.write(out, model.config().toJson(), BertWeights.export(model), tokenizerFiles);
+        Map<String, HostTensor> tensors = new LinkedHashMap<>(ModuleWeights.export(model, ""));
+        if (mlmHead != null) {
+            tensors.putAll(ModuleWeights.export(mlmHead, "cls."));
+        }
+        HfModelDirectory.write(out, model.config().toJson(), tensors, tokenizerFiles);
     }
 
     /**

@@ -2,9 +2,7 @@ package dev.dcft.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.dcft.model.bert.BertModel;
-import dev.dcft.model.bert.EncoderInput;
-import dev.dcft.model.bert.TokenBatch;
+
 import java.util.List;
 
 /**
@@ -24,7 +22,7 @@ public final class SentenceEmbedder {
 
     public float[][] embed(List<String> texts) {
         float[][] out = new float[texts.size()][];
-        BertModel bert = model.model();
+        Encoder bert = model.model();
         bert.setTraining(false);
         int dim = bert.config().hiddenSize;
         for (int start = 0; start < texts.size(); start += batchSize) {
@@ -32,7 +30,7 @@ public final class SentenceEmbedder {
             TokenBatch batch = model.tokenizer().encode(chunk);
             try (NDManager step = model.manager().newSubManager()) {
                 EncoderInput in = EncoderInput.of(step, batch, bert.config());
-                NDArray pooled = BertModel.meanPool(bert.forward(in), in.mask());
+                NDArray pooled = Encoder.meanPool(bert.forward(in), in.mask());
                 NDArray normed = pooled.div(pooled.norm(new int[] {1}, true).maximum(1e-12f));
                 float[] flat = normed.toFloatArray();
                 for (int i = 0; i < chunk.size(); i++) {

@@ -3,7 +3,7 @@ package dev.dcft.model;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import dev.dcft.io.ModelFormatException;
-import dev.dcft.model.bert.TokenBatch;
+import dev.dcft.model.TokenBatch;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.List;
@@ -41,6 +41,28 @@ public final class TextTokenizer implements AutoCloseable {
         } catch (IOException e) {
             return 0;
         }
+    }
+
+    /** The id of the first of {@code candidates} that the tokenizer has as an added (special) token, or -1. */
+    public static long addedTokenId(byte[] tokenizerJson, String... candidates) {
+        try {
+            var added = new com.fasterxml.jackson.databind.ObjectMapper().readTree(tokenizerJson).path("added_tokens");
+            for (String c : candidates) {
+                for (var t : added) {
+                    if (c.equals(t.path("content").asText())) {
+                        return t.path("id").asLong();
+                    }
+                }
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** The text of one token id, as the tokenizer's decoder gives it. */
+    public String decode(long id) {
+        return tokenizer.decode(new long[] {id}, false);
     }
 
     public int maxLength() {

@@ -2,7 +2,7 @@ package dev.dcft.train;
 
 import dev.dcft.data.Example;
 import dev.dcft.model.TextTokenizer;
-import dev.dcft.model.bert.TokenBatch;
+import dev.dcft.model.TokenBatch;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -2,7 +2,7 @@ package dev.dcft.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.dcft.model.bert.EncoderInput;
+import dev.dcft.model.EncoderInput;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -11,8 +11,8 @@ import dev.dcft.io.HostTensor;
 import dev.dcft.io.ModelFormatException;
 import dev.dcft.io.PeftAdapterFiles;
 import dev.dcft.model.LoadedModel;
-import dev.dcft.model.bert.BertModel;
-import dev.dcft.model.bert.EncoderInput;
+import dev.dcft.model.Encoder;
+import dev.dcft.model.EncoderInput;
 import dev.dcft.model.heads.ClassificationHead;
 import dev.dcft.model.nn.Parameter;
 import java.io.IOException;
@@ -41,7 +41,7 @@ public final class TaskModel {
         this.base = base;
         this.spec = spec;
         this.task = task;
-        BertModel encoder = base.model();
+        Encoder encoder = base.model();
         Adapters.apply(encoder, spec, base.manager(), seed);
         // The pooler belongs to the task head (SPEC section 2): it trains with every method.
         encoder.namedParameters().forEach((k, p) -> {
@@ -55,7 +55,7 @@ public final class TaskModel {
                 .filter(l -> l instanceof DcftLinear).map(l -> (DcftLinear) l).toList();
     }
 
-    public BertModel encoder() {
+    public Encoder encoder() {
         return base.model();
     }
 
@@ -98,7 +98,7 @@ public final class TaskModel {
     }
 
     public NDArray logits(EncoderInput in) {
-        BertModel encoder = base.model();
+        Encoder encoder = base.model();
         NDArray embedded = encoder.embed(in);
         if (backpropToEmbeddings) {
             // The backward-pass floor: gradients flow through every layer to here, and no weight gets one.

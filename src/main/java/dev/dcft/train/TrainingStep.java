@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import dev.dcft.adapters.dcft.OrthogonalRegularizer;
-import dev.dcft.model.bert.EncoderInput;
+import dev.dcft.model.EncoderInput;
 import dev.dcft.model.nn.Parameter;
 import dev.dcft.model.nn.Scope;
 import java.util.LinkedHashMap;

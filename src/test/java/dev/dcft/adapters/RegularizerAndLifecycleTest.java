@@ -17,8 +17,8 @@ import dev.dcft.io.HostTensor;
 import dev.dcft.io.PeftAdapterFiles;
 import dev.dcft.model.LoadedModel;
 import dev.dcft.model.ModelLoader;
-import dev.dcft.model.bert.BertModel;
-import dev.dcft.model.bert.EncoderInput;
+import dev.dcft.model.Encoder;
+import dev.dcft.model.EncoderInput;
 import dev.dcft.model.nn.Linear;
 import dev.dcft.model.nn.Parameter;
 import dev.dcft.testing.AdapterFixtures;
@@ -109,7 +109,7 @@ class RegularizerAndLifecycleTest {
                 AdapterSpec.dcft(new DcftConfig(4, 2, 1, 4, DcftConfig.Init.GAUSSIAN, 0.1, TargetModules.names(TargetModules.BERT_DEFAULT))),
                 AdapterSpec.lora(new LoraConfig(2, 4, 0.1, TargetModules.names(TargetModules.BERT_DEFAULT))))) {
             try (LoadedModel m = ModelLoader.load(base.toString())) {
-                BertModel model = m.model();
+                Encoder model = m.model();
                 Adapters.apply(model, spec, m.manager(), 1);
                 for (Parameter p : model.namedParameters().values()) {
                     if (p.trainable()) {

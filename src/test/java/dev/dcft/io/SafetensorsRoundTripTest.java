@@ -10,9 +10,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dcft.cli.Main;
 import dev.dcft.model.LoadedModel;
 import dev.dcft.model.ModelLoader;
-import dev.dcft.model.bert.BertModel;
-import dev.dcft.model.bert.EncoderInput;
-import dev.dcft.model.bert.TokenBatch;
+import dev.dcft.model.Encoder;
+import dev.dcft.model.EncoderInput;
+import dev.dcft.model.TokenBatch;
 import dev.dcft.model.nn.Parameter;
 import dev.dcft.testing.TestModels;
 import java.io.PrintWriter;
@@ -59,7 +59,7 @@ class SafetensorsRoundTripTest {
     }
 
     private static float[] lastHidden(LoadedModel m, List<String> texts) {
-        BertModel bert = m.model();
+        Encoder bert = m.model();
         bert.setTraining(false);
         TokenBatch batch = m.tokenizer().encode(texts);
         try (NDManager step = m.manager().newSubManager()) {

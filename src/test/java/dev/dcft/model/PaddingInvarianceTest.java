@@ -3,9 +3,9 @@ package dev.dcft.model;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import dev.dcft.model.bert.BertModel;
-import dev.dcft.model.bert.EncoderInput;
-import dev.dcft.model.bert.TokenBatch;
+import dev.dcft.model.Encoder;
+import dev.dcft.model.EncoderInput;
+import dev.dcft.model.TokenBatch;
 import dev.dcft.testing.TestModels;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -15,7 +15,7 @@ class PaddingInvarianceTest {
     @Test
     void paddedBatchMatchesUnpaddedRuns() {
         LoadedModel m = TestModels.minilm();
-        BertModel bert = m.model();
+        Encoder bert = m.model();
         bert.setTraining(false);
         int h = bert.config().hiddenSize;
         List<String> texts = List.of("short", "a somewhat longer sentence with several more tokens in it",

@@ -10,8 +10,8 @@ import dev.dcft.engine.Engines;
 import dev.dcft.model.bert.BertConfig;
 import dev.dcft.model.bert.BertInit;
 import dev.dcft.model.bert.BertModel;
-import dev.dcft.model.bert.EncoderInput;
-import dev.dcft.model.bert.TokenBatch;
+import dev.dcft.model.EncoderInput;
+import dev.dcft.model.TokenBatch;
 import org.junit.jupiter.api.Test;
 
 /** RoBERTa's differences from BERT: positions start after padding_idx, one token type. */

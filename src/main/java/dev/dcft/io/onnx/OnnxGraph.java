@@ -1,5 +1,7 @@
 package dev.dcft.io.onnx;
 
+import dev.dcft.io.proto.ProtoReader;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

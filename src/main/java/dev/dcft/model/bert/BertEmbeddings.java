@@ -2,6 +2,7 @@ package dev.dcft.model.bert;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.dcft.model.EncoderInput;
 import dev.dcft.model.nn.Activations;
 import dev.dcft.model.nn.Embedding;
 import dev.dcft.model.nn.LayerNorm;
@@ -21,6 +22,10 @@ public final class BertEmbeddings extends Module {
         tokenTypes = addChild("token_type_embeddings", new Embedding(m, c.typeVocabSize, c.hiddenSize));
         norm = addChild("LayerNorm", new LayerNorm(m, c.hiddenSize, c.layerNormEps));
         dropout = c.hiddenDropout;
+    }
+
+    NDArray wordEmbeddings() {
+        return words.weight().value();
     }
 
     public NDArray forward(EncoderInput in) {

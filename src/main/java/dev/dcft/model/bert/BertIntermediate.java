@@ -2,6 +2,7 @@ package dev.dcft.model.bert;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.dcft.model.EncoderConfig;
 import dev.dcft.model.nn.Activations;
 import dev.dcft.model.nn.Linear;
 import dev.dcft.model.nn.LinearLayer;
@@ -12,7 +13,7 @@ import java.util.function.UnaryOperator;
 public final class BertIntermediate extends Module {
     private final UnaryOperator<NDArray> activation;
 
-    BertIntermediate(NDManager m, BertConfig c) {
+    public BertIntermediate(NDManager m, EncoderConfig c) {
         addChild("dense", new Linear(m, c.hiddenSize, c.intermediateSize, true));
         activation = Activations.byName(c.hiddenAct);
     }

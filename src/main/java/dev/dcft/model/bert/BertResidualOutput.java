@@ -2,6 +2,7 @@ package dev.dcft.model.bert;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.dcft.model.EncoderConfig;
 import dev.dcft.model.nn.Activations;
 import dev.dcft.model.nn.LayerNorm;
 import dev.dcft.model.nn.Linear;
@@ -16,7 +17,7 @@ public final class BertResidualOutput extends Module {
     private final LayerNorm norm;
     private final float dropout;
 
-    BertResidualOutput(NDManager m, BertConfig c, int inFeatures) {
+    public BertResidualOutput(NDManager m, EncoderConfig c, int inFeatures) {
         addChild("dense", new Linear(m, inFeatures, c.hiddenSize, true));
         norm = addChild("LayerNorm", new LayerNorm(m, c.hiddenSize, c.layerNormEps));
         dropout = c.hiddenDropout;

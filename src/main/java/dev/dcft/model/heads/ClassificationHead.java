@@ -2,7 +2,7 @@ package dev.dcft.model.heads;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.dcft.model.bert.BertModel;
+import dev.dcft.model.Encoder;
 import dev.dcft.model.nn.Activations;
 import dev.dcft.model.nn.Linear;
 import dev.dcft.model.nn.Module;
@@ -34,8 +34,8 @@ public final class ClassificationHead extends Module {
     }
 
     /** Logits (or the regression output) {@code [B, numLabels]} from the last hidden states. */
-    public NDArray forward(BertModel encoder, NDArray lastHidden, NDArray mask) {
-        NDArray pooled = encoder.hasPooler() ? encoder.pool(lastHidden) : BertModel.meanPool(lastHidden, mask);
+    public NDArray forward(Encoder encoder, NDArray lastHidden, NDArray mask) {
+        NDArray pooled = encoder.hasPooler() ? encoder.pool(lastHidden) : Encoder.meanPool(lastHidden, mask);
         return classifier.forward(Activations.dropout(pooled, dropout, isTraining()));
     }
 

@@ -19,8 +19,9 @@ public final class Activations {
             case "gelu" -> ai.djl.nn.Activation::gelu;
             case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> Activations::geluTanh;
             case "relu" -> ai.djl.nn.Activation::relu;
+            case "tanh" -> NDArray::tanh;
             default -> throw new IllegalArgumentException("unsupported hidden_act '" + hiddenAct
-                    + "' (supported: gelu, gelu_new, gelu_pytorch_tanh, relu)");
+                    + "' (supported: gelu, gelu_new, gelu_pytorch_tanh, relu, tanh)");
         };
     }
 

@@ -20,6 +20,10 @@ public final class Embedding extends Module {
         return w.getNDArrayInternal().embedding(ids, w, SparseFormat.DENSE).singletonOrThrow();
     }
 
+    public Parameter weight() {
+        return weight;
+    }
+
     public int count() {
         return count;
     }

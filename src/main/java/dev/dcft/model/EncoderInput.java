@@ -1,4 +1,4 @@
-package dev.dcft.model.bert;
+package dev.dcft.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -11,7 +11,7 @@ import ai.djl.ndarray.types.Shape;
  */
 public record EncoderInput(NDArray inputIds, NDArray tokenTypeIds, NDArray positionIds, NDArray mask) {
 
-    public static EncoderInput of(NDManager manager, TokenBatch batch, BertConfig config) {
+    public static EncoderInput of(NDManager manager, TokenBatch batch, EncoderConfig config) {
         int b = batch.size();
         int t = batch.length();
         long[] ids = new long[b * t];
@@ -24,7 +24,7 @@ public record EncoderInput(NDArray inputIds, NDArray tokenTypeIds, NDArray posit
                 int k = i * t + j;
                 boolean real = batch.mask()[i][j] != 0;
                 ids[k] = batch.ids()[i][j];
-                types[k] = Math.min(batch.typeIds()[i][j], config.typeVocabSize - 1);
+                types[k] = Math.max(0, Math.min(batch.typeIds()[i][j], config.typeVocabSize - 1));
                 mask[k] = real ? 1f : 0f;
                 // RoBERTa numbers real tokens from padding_idx + 1 and gives pads padding_idx.
                 positions[k] = offset == 0 ? j : (real ? offset + j : config.padTokenId);

@@ -1,4 +1,4 @@
-package dev.dcft.model.bert;
+package dev.dcft.model;
 
 /** Token ids of a batch, right-padded to a common length. */
 public record TokenBatch(long[][] ids, long[][] typeIds, long[][] mask) {

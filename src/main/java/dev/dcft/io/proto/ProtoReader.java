@@ -1,36 +1,37 @@
-package dev.dcft.io.onnx;
+package dev.dcft.io.proto;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The protobuf wire format, just enough of it to walk an ONNX model without generated classes.
+ * The protobuf wire format, just enough of it to walk ONNX models, TensorFlow bundle entries and
+ * SentencePiece models without generated classes.
  * Every read is bounds-checked so that a truncated or corrupt file fails with a message, not an
  * ArrayIndexOutOfBounds deep inside a loader.
  */
-final class ProtoReader {
-    static final int VARINT = 0;
-    static final int FIXED64 = 1;
-    static final int LENGTH_DELIMITED = 2;
-    static final int FIXED32 = 5;
+public final class ProtoReader {
+    public static final int VARINT = 0;
+    public static final int FIXED64 = 1;
+    public static final int LENGTH_DELIMITED = 2;
+    public static final int FIXED32 = 5;
 
     private final ByteBuffer buf;
     private final int end;
     private int pos;
 
-    ProtoReader(ByteBuffer buf, int start, int end) {
+    public ProtoReader(ByteBuffer buf, int start, int end) {
         this.buf = buf;
         this.pos = start;
         this.end = end;
     }
 
-    boolean hasMore() {
+    public boolean hasMore() {
         return pos < end;
     }
 
     /** Reads a field tag; returns field number << 3 | wire type. */
-    int readTag() {
+    public int readTag() {
         long tag = readVarint();
         if (tag <= 0 || tag > Integer.MAX_VALUE) {
             throw new ProtoException("invalid field tag " + tag + " at byte " + pos);
@@ -38,7 +39,7 @@ final class ProtoReader {
         return (int) tag;
     }
 
-    long readVarint() {
+    public long readVarint() {
         long result = 0;
         for (int shift = 0; shift < 64; shift += 7) {
             if (pos >= end) {
@@ -53,7 +54,7 @@ final class ProtoReader {
         throw new ProtoException("varint longer than 10 bytes at byte " + pos);
     }
 
-    float readFixed32Float() {
+    public float readFixed32Float() {
         need(4);
         float v = buf.order(ByteOrder.LITTLE_ENDIAN).getFloat(pos);
         pos += 4;
@@ -61,7 +62,7 @@ final class ProtoReader {
     }
 
     /** Returns [start, end) of a length-delimited field's payload and skips past it. */
-    int[] readLengthDelimited() {
+    public int[] readLengthDelimited() {
         long len = readVarint();
         if (len < 0 || len > end - pos) {
             throw new ProtoException("field of " + len + " bytes runs past the end of its message at byte " + pos);
@@ -71,19 +72,19 @@ final class ProtoReader {
         return span;
     }
 
-    ProtoReader readMessage() {
+    public ProtoReader readMessage() {
         int[] span = readLengthDelimited();
         return new ProtoReader(buf, span[0], span[1]);
     }
 
-    String readString() {
+    public String readString() {
         int[] span = readLengthDelimited();
         byte[] bytes = new byte[span[1] - span[0]];
         buf.get(span[0], bytes);
         return new String(bytes, StandardCharsets.UTF_8);
     }
 
-    void skip(int wireType) {
+    public void skip(int wireType) {
         switch (wireType) {
             case VARINT -> readVarint();
             case FIXED64 -> {
@@ -99,7 +100,12 @@ final class ProtoReader {
         }
     }
 
-    ByteBuffer buffer() {
+    /** The byte position of the next read. */
+    public int position() {
+        return pos;
+    }
+
+    public ByteBuffer buffer() {
         return buf;
     }
 
@@ -109,8 +115,8 @@ final class ProtoReader {
         }
     }
 
-    static final class ProtoException extends RuntimeException {
-        ProtoException(String message) {
+    public static final class ProtoException extends RuntimeException {
+            public ProtoException(String message) {
             super(message);
         }
     }
