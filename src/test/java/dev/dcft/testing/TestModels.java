@@ -8,7 +8,7 @@ import dev.dcft.model.ModelLoader;
 import dev.dcft.model.bert.BertConfig;
 import dev.dcft.model.bert.BertInit;
 import dev.dcft.model.bert.BertModel;
-import dev.dcft.model.bert.BertWeights;
+import dev.dcft.model.ModuleWeights;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -51,7 +51,7 @@ public final class TestModels {
             BertInit.randomize(model, m, seed);
             Map<String, byte[]> files = new LinkedHashMap<>();
             files.put("tokenizer.json", minilmTokenizerJson());
-            HfModelDirectory.write(dir, config.toJson(), BertWeights.export(model), files);
+            HfModelDirectory.write(dir, config.toJson(), ModuleWeights.export(model, ""), files);
         }
     }
 }

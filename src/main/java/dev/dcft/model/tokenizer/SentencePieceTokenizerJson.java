@@ -19,14 +19,15 @@ import java.util.Map;
  * pieces and scores, the model's precompiled normalisation map, Metaspace pre-tokenisation, and
  * {@code [CLS] A [SEP] B [SEP]}. Two converter families: DeBERTa-v2/v3 (lower-casing if asked,
  * strip, precompiled map, runs of spaces collapsed; optional punctuation split) and ALBERT
- * (quotes normalised, accents stripped unless kept, lower-casing, precompiled map).
+ * (quotes normalised, accents stripped unless kept, lower-casing, strip, precompiled map). The
+ * reference is the SentencePiece library itself (what the slow tokenizers call): its ids are what
+ * the tests compare against.
  */
 public final class SentencePieceTokenizerJson {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int NORMAL = 1;
     private static final int UNKNOWN = 2;
     private static final int CONTROL = 3;
-    private static final int USER_DEFINED = 4;
     private static final int UNIGRAM = 1;
 
     /** What the tokenizer's own config adds to the model file. */
@@ -125,8 +126,10 @@ public final class SentencePieceTokenizerJson {
         int next = pieces.size();
         for (int i = 0; i < pieces.size(); i++) {
             Piece p = pieces.get(i);
-            if (p.type() == CONTROL || p.type() == USER_DEFINED || p.type() == UNKNOWN) {
-                addedToken(added, i, p.piece(), p.type() != USER_DEFINED);
+            // User-defined pieces stay ordinary vocabulary entries: as added tokens they would split
+            // words around them ("3.14" would become "3", ".", "▁14"), which SentencePiece never does.
+            if (p.type() == CONTROL || p.type() == UNKNOWN) {
+                addedToken(added, i, p.piece(), true);
             }
         }
         if (!ids.containsKey("[MASK]")) {
@@ -169,15 +172,15 @@ public final class SentencePieceTokenizerJson {
             if (o.lowercase()) {
                 list.addObject().put("type", "Lowercase");
             }
-        } else {
-            if (o.lowercase()) {
-                list.addObject().put("type", "Lowercase");
-            }
-            ObjectNode strip = list.addObject();
-            strip.put("type", "Strip");
-            strip.put("strip_left", true);
-            strip.put("strip_right", true);
+        } else if (o.lowercase()) {
+            list.addObject().put("type", "Lowercase");
         }
+        // Both slow tokenizers strip the text (SentencePiece removes outer whitespace itself); without
+        // this, text ending in spaces would get a trailing "▁" piece that SentencePiece never emits.
+        ObjectNode strip = list.addObject();
+        strip.put("type", "Strip");
+        strip.put("strip_left", true);
+        strip.put("strip_right", true);
         if (charsmap.length > 0) {
             ObjectNode pre = list.addObject();
             pre.put("type", "Precompiled");
