@@ -14,6 +14,12 @@ public final class TargetModules {
     /** The same six for DeBERTa-v2/v3. */
     public static final List<String> DEBERTA_DEFAULT = List.of("query_proj", "key_proj", "value_proj",
             "attention.output.dense", "intermediate.dense", "output.dense");
+    /**
+     * Both lists at once, for code that does not know the architecture (benchmarks): suffix
+     * matching keeps them apart ("query" never matches "query_proj").
+     */
+    public static final List<String> ANY_ARCHITECTURE_DEFAULT = List.of("query", "key", "value", "query_proj", "key_proj",
+            "value_proj", "attention.output.dense", "intermediate.dense", "output.dense");
 
     private final List<String> names;
     private final Pattern regex;

@@ -19,7 +19,7 @@ public record BenchMethod(String name, AdapterSpec spec, boolean floor, boolean 
     private static final Pattern LORA = Pattern.compile("lora-r(\\d+)");
 
     public static BenchMethod parse(String name) {
-        TargetModules all = TargetModules.names(TargetModules.BERT_DEFAULT);
+        TargetModules all = TargetModules.names(TargetModules.ANY_ARCHITECTURE_DEFAULT);
         switch (name) {
             case "frozen" -> {
                 return new BenchMethod(name, AdapterSpec.of(Method.HEAD), false, false);

@@ -73,7 +73,8 @@ public final class GlueRun {
             run.writeConfig(config);
         }
         try (LoadedModel base = ModelLoader.load(config.model())) {
-            TaskModel model = new TaskModel(base, spec(config, false), task, config.clsDropout(), config.seed());
+            TaskModel model = new TaskModel(base, spec(config, base.model().config().modelType.startsWith("deberta")), task,
+                    config.clsDropout(), config.seed());
             try (TextTokenizer tok = base.tokenizer(config.maxLen())) {
                 long pad = base.model().config().padTokenId;
                 EncodedDataset train = new EncodedDataset(trainExamples, tok, pad);

@@ -42,6 +42,7 @@ public final class TaskModel {
         this.spec = spec;
         this.task = task;
         Encoder encoder = base.model();
+        encoder.ensureClassificationPooler(base.manager(), seed + 2);
         Adapters.apply(encoder, spec, base.manager(), seed);
         // The pooler belongs to the task head (SPEC section 2): it trains with every method.
         encoder.namedParameters().forEach((k, p) -> {
