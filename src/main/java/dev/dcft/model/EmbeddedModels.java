@@ -85,7 +85,7 @@ public final class EmbeddedModels {
             OnnxBertImporter.Imported imported = OnnxBertImporter.importGraph(OnnxGraph.read(onnx, source));
             Map<String, byte[]> tok = new LinkedHashMap<>();
             tok.put("tokenizer.json", minilmTokenizer());
-            return new Source(new Checkpoint(imported.config().toJson(), imported.tensors(), source), tok);
+            return new Source(new Checkpoint(imported.config().toJson(), source, imported.tensors(), source), tok);
         } catch (IOException e) {
             throw new ModelFormatException(source, "cannot read: " + e.getMessage());
         }

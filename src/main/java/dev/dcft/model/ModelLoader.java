@@ -45,6 +45,10 @@ public final class ModelLoader {
         Path p = Path.of(nameOrPath);
         if (Files.isDirectory(p)) {
             CheckpointReader reader = CheckpointFormats.find(p);
+            if (reader == null && Files.exists(p.resolve("config.json"))) {
+                throw new ModelFormatException(p, "missing model.safetensors (or pytorch_model.bin, a sharded index of either,"
+                        + " a TensorFlow checkpoint, or model.onnx) beside config.json");
+            }
             if (reader == null) {
                 throw new ModelFormatException(p, "not a model directory: expected " + CheckpointFormats.expected()
                         + ", and a tokenizer (tokenizer.json, spm.model or vocab.txt)");
@@ -63,8 +67,8 @@ public final class ModelLoader {
 
     /** Builds the architecture the checkpoint's config names and loads every tensor it needs. */
     static LoadedModel assemble(String name, Checkpoint checkpoint, Map<String, byte[]> tokenizerFiles) {
-        Architecture arch = Architectures.forConfig(checkpoint.config(), checkpoint.source());
-        EncoderConfig config = arch.config(checkpoint.config(), checkpoint.source());
+        Architecture arch = Architectures.forConfig(checkpoint.config(), checkpoint.configSource());
+        EncoderConfig config = arch.config(checkpoint.config(), checkpoint.configSource());
         Map<String, HostTensor> tensors = arch.normalise(checkpoint.tensors());
         NDManager manager = Engines.newManager();
         try {

@@ -25,7 +25,7 @@ public final class OnnxCheckpointReader implements CheckpointReader {
 
     public static Checkpoint readFile(Path onnx) {
         OnnxBertImporter.Imported imported = OnnxBertImporter.importGraph(OnnxGraph.read(onnx));
-        return new Checkpoint(imported.config().toJson(), imported.tensors(), onnx.toString());
+        return new Checkpoint(imported.config().toJson(), onnx.toString(), imported.tensors(), onnx.toString());
     }
 
     private static Path file(Path dir) {

@@ -27,13 +27,13 @@ public final class PytorchCheckpointReader implements CheckpointReader {
         var config = ConfigFiles.readObject(dir.resolve("config.json"));
         Path single = dir.resolve("pytorch_model.bin");
         if (Files.exists(single)) {
-            return new Checkpoint(config, PytorchBinReader.read(single), single.toString());
+            return new Checkpoint(config, dir.resolve("config.json").toString(), PytorchBinReader.read(single), single.toString());
         }
         Path index = dir.resolve("pytorch_model.bin.index.json");
         Map<String, HostTensor> all = new LinkedHashMap<>();
         for (Path shard : ShardIndex.shards(index)) {
             all.putAll(PytorchBinReader.read(shard));
         }
-        return new Checkpoint(config, all, index.toString());
+        return new Checkpoint(config, dir.resolve("config.json").toString(), all, index.toString());
     }
 }

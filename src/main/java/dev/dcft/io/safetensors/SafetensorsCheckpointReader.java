@@ -29,12 +29,12 @@ public final class SafetensorsCheckpointReader implements CheckpointReader {
         Map<String, HostTensor> all = new LinkedHashMap<>();
         if (Files.exists(single)) {
             all.putAll(SafetensorsReader.read(single));
-            return new Checkpoint(config, all, single.toString());
+            return new Checkpoint(config, dir.resolve("config.json").toString(), all, single.toString());
         }
         Path index = dir.resolve("model.safetensors.index.json");
         for (Path shard : ShardIndex.shards(index)) {
             all.putAll(SafetensorsReader.read(shard));
         }
-        return new Checkpoint(config, all, index.toString());
+        return new Checkpoint(config, dir.resolve("config.json").toString(), all, index.toString());
     }
 }

@@ -57,7 +57,7 @@ public final class TfCheckpointReader implements CheckpointReader {
         }
         try (FileShards files = new FileShards(shards)) {
             Map<String, HostTensor> tf = TfBundleReader.read(indexBytes, files, index.toString());
-            return new Checkpoint(config, TfBertNames.toHf(tf), index.toString());
+            return new Checkpoint(config, configFile(dir).toString(), TfBertNames.toHf(tf), index.toString());
         }
     }
 
@@ -73,19 +73,23 @@ public final class TfCheckpointReader implements CheckpointReader {
         }
     }
 
-    private static ObjectNode config(Path dir) {
+    private static Path configFile(Path dir) {
         for (String name : List.of("config.json", "bert_config.json")) {
             Path p = dir.resolve(name);
             if (Files.exists(p)) {
-                ObjectNode c = ConfigFiles.readObject(p);
-                if (!c.has("model_type")) {
-                    c.put("model_type", "bert");
-                }
-                return c;
+                return p;
             }
         }
         throw new ModelFormatException(dir.resolve("bert_config.json"), "file not found (a TensorFlow checkpoint needs its"
                 + " bert_config.json or config.json to know the head count)");
+    }
+
+    private static ObjectNode config(Path dir) {
+        ObjectNode c = ConfigFiles.readObject(configFile(dir));
+        if (!c.has("model_type")) {
+            c.put("model_type", "bert");
+        }
+        return c;
     }
 
     /** Data shards read through memory maps, one per tensor read. */

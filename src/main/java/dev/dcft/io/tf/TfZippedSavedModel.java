@@ -71,6 +71,6 @@ public final class TfZippedSavedModel {
                 return ByteBuffer.wrap(shards[s], (int) offset, size).slice();
             }
         };
-        return new Checkpoint(config, TfBertNames.toHf(TfBundleReader.read(index, data, source)), source);
+        return new Checkpoint(config, source + " (config)", TfBertNames.toHf(TfBundleReader.read(index, data, source)), source);
     }
 }

@@ -93,23 +93,35 @@ class PytorchBinTest {
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> PytorchBinReader.read(file));
         assertTrue(e.getMessage().contains("refuses global '" + parts[1] + "'"), e.getMessage());
         assertFalse(Files.exists(MARKER), "the payload ran");
+        Path dir = modelWithBin(file);
+        CliRunner.assertOneLineError(CliRunner.run("info", "--model", dir.toString()), "pytorch_model.bin", "refuses global '" + parts[1] + "'");
+        assertFalse(Files.exists(MARKER), "the payload ran");
+    }
+
+    /** A tiny BERT directory whose weights are {@code bin} (config and tokenizer from a real model). */
+    private Path modelWithBin(Path bin) throws IOException {
+        Path dir = tmp.resolve("model-" + System.nanoTime());
+        TestModels.writeTinyHfDirectory(dir, false, 3);
+        Files.delete(dir.resolve("model.safetensors"));
+        Files.copy(bin, dir.resolve("pytorch_model.bin"));
+        return dir;
     }
 
     @Test
-    void hostileModelDirectoryFailsInTheCliWithOneLine() throws IOException {
-        Path dir = tmp.resolve("model");
+    void safetensorsIsPreferredOverABinBesideIt() throws IOException {
+        Path dir = tmp.resolve("both");
         TestModels.writeTinyHfDirectory(dir, false, 3);
-        Files.delete(dir.resolve("model.safetensors"));
-        Files.copy(fixture(tmp, "hostile-nested.bin"), dir.resolve("pytorch_model.bin"));
-        CliRunner.assertOneLineError(CliRunner.run("info", "--model", dir.toString()), "pytorch_model.bin", "refuses global 'posix.system'");
+        Files.copy(fixture(tmp, "hostile-system.bin"), dir.resolve("pytorch_model.bin"));
+        CliRunner.Result r = CliRunner.run("info", "--model", dir.toString());
+        assertTrue(r.code() == 0, r.err());
         assertFalse(Files.exists(MARKER), "the payload ran");
     }
 
     @Test
     void legacyRawPickleGetsAClearMessage() throws IOException {
         Path file = fixture(tmp, "legacy.bin");
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> PytorchBinReader.read(file));
-        assertTrue(e.getMessage().contains("legacy PyTorch serialization") && e.getMessage().contains("re-save"), e.getMessage());
+        CliRunner.assertOneLineError(CliRunner.run("info", "--model", modelWithBin(file).toString()),
+                "legacy PyTorch serialization", "re-save");
     }
 
     @Test
@@ -119,6 +131,7 @@ class PytorchBinTest {
         Files.write(cut, java.util.Arrays.copyOf(all, all.length / 2));
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> PytorchBinReader.read(cut));
         assertTrue(e.getMessage().contains("cut.bin"), e.getMessage());
+        CliRunner.assertOneLineError(CliRunner.run("info", "--model", modelWithBin(cut).toString()), "pytorch_model.bin");
     }
 
     @Test
@@ -126,6 +139,7 @@ class PytorchBinTest {
         Path file = fixture(tmp, "short-storage.bin");
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> PytorchBinReader.read(file));
         assertTrue(e.getMessage().contains("storage shorter than its tensor"), e.getMessage());
+        CliRunner.assertOneLineError(CliRunner.run("info", "--model", modelWithBin(file).toString()), "storage shorter than its tensor");
     }
 
     @Test
