@@ -50,7 +50,7 @@ public final class TrainingStepBench {
         Runner(BenchMethod method, BenchSetup setup) {
             this.method = method;
             this.base = setup.load();
-            this.model = new TaskModel(base, method.spec(), GlueTask.SST2, 0.1, 42);
+            this.model = new TaskModel(base, method.spec(), GlueTask.SST2.spec(), 0.1, 42);
             model.backpropToEmbeddings(method.floor());
             if (method.materialized()) {
                 Adapters.layers(base.model()).values().forEach(l -> ((DcftLinear) l).setMaterialized(true));

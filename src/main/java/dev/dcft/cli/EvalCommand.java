@@ -1,7 +1,7 @@
 package dev.dcft.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.dcft.train.GlueRun;
+import dev.dcft.train.TaskRun;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -29,7 +29,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, Double> m = GlueRun.evaluate(run, data, task);
+        Map<String, Double> m = TaskRun.evaluate(run, data, task);
         var out = spec.commandLine().getOut();
         if (json) {
             out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(m));

@@ -1,7 +1,9 @@
 package dev.dcft.cli;
 
-import dev.dcft.train.GlueRun;
+import dev.dcft.train.BatchPrediction;
+import dev.dcft.train.Predictor;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -10,12 +12,36 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "predict", description = "Label new inputs with a run's best adapter. Pairs: \"first ||| second\".")
+@Command(name = "predict", description = {"Label new inputs with a run's best adapter, in label names.",
+    "Texts: dcft predict --run RUN TEXT... (pairs: \"first ||| second\").",
+    "Files: dcft predict --run RUN --input FILE --output FILE (CSV, TSV or JSONL in; JSONL or CSV out, one line per"
+        + " input row; '-' for stdin/stdout); rows stream through, so files larger than memory work."})
 final class PredictCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, description = "Run directory written by 'dcft train'.")
     Path run;
 
-    @Parameters(arity = "1..*", paramLabel = "TEXT")
+    @Option(names = "--input", description = "File of inputs (.csv, .tsv, .jsonl; '-' = standard input, JSONL unless --format).")
+    String input;
+
+    @Option(names = "--output", description = "Where predictions go (.jsonl or .csv; '-' = standard output). Default: '-'.")
+    String output;
+
+    @Option(names = "--format", description = "Input format when the extension does not say: csv, tsv or jsonl.")
+    String format;
+
+    @Option(names = "--output-format", description = "jsonl or csv (default: by --output's extension; JSONL for '-').")
+    String outputFormat;
+
+    @Option(names = "--text-column", description = "Input column with the text (default: text, sentence, sentence1 or question).")
+    String textColumn;
+
+    @Option(names = "--text-pair-column", description = "Input column with the second text of pair tasks.")
+    String textPairColumn;
+
+    @Option(names = "--skip-bad-rows", description = "Skip (and count) malformed input rows instead of stopping.")
+    boolean skipBadRows;
+
+    @Parameters(arity = "0..*", paramLabel = "TEXT")
     List<String> texts;
 
     @Spec
@@ -24,11 +50,40 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
-        for (GlueRun.Prediction p : GlueRun.predict(run, texts)) {
-            if (p.probabilities().length == 0) {
-                out.printf("%s\t%s%n", p.label(), p.text());
-            } else {
-                out.printf("%s\t%.3f\t%s%n", p.label(), p.score(), p.text());
+        if (input == null && (texts == null || texts.isEmpty())) {
+            throw new IllegalArgumentException("give TEXT arguments or --input FILE");
+        }
+        if (input != null && texts != null && !texts.isEmpty()) {
+            throw new IllegalArgumentException("give either TEXT arguments or --input FILE, not both");
+        }
+        try (Predictor p = Predictor.open(run)) {
+            if (input != null) {
+                String target = output == null ? "-" : output;
+                out.flush();
+                BatchPrediction.Counts c = BatchPrediction.run(p, new BatchPrediction.Options(input, format, textColumn, textPairColumn,
+                        target, outputFormat, skipBadRows), System.out);
+                System.out.flush();
+                if (!target.equals("-") || c.skipped() > 0) {
+                    spec.commandLine().getErr().printf("dcft: %,d rows labelled%s%s%n", c.rows(),
+                            c.skipped() > 0 ? String.format(", %,d malformed rows skipped", c.skipped()) : "",
+                            target.equals("-") ? "" : " -> " + target);
+                }
+                return 0;
+            }
+            List<Predictor.Input> inputs = new ArrayList<>();
+            for (String t : texts) {
+                inputs.add(Predictor.Input.parse(t, p.task()));
+            }
+            List<Predictor.Prediction> preds = p.predict(inputs);
+            for (int i = 0; i < preds.size(); i++) {
+                Predictor.Prediction pr = preds.get(i);
+                if (p.task().isRegression()) {
+                    out.printf("%.4f\t%s%n", pr.score(), texts.get(i));
+                } else if (p.task().isMultiLabel()) {
+                    out.printf("%s\t%s%n", pr.labels().isEmpty() ? "(none)" : String.join("|", pr.labels()), texts.get(i));
+                } else {
+                    out.printf("%s\t%.3f\t%s%n", pr.label(), pr.score(), texts.get(i));
+                }
             }
         }
         return 0;

@@ -20,17 +20,6 @@ public enum GlueTask {
     RTE("RTE", true, List.of("entailment", "not_entailment"), List.of(Metric.ACCURACY), "dev.tsv"),
     WNLI("WNLI", true, List.of("0", "1"), List.of(Metric.ACCURACY), "dev.tsv");
 
-    /** The metrics tasks report. */
-    public enum Metric {
-        ACCURACY("accuracy"), F1("f1"), MCC("matthews_correlation"), PEARSON("pearson"), SPEARMAN("spearman");
-
-        public final String key;
-
-        Metric(String key) {
-            this.key = key;
-        }
-    }
-
     public final String dirName;
     public final boolean hasHeader;
     public final List<String> labels;
@@ -51,6 +40,12 @@ public enum GlueTask {
 
     public int numLabels() {
         return isRegression() ? 1 : labels.size();
+    }
+
+    /** The task as the trainer sees it. CoLA and SST-2 label single sentences, the others pairs. */
+    public TaskSpec spec() {
+        return new TaskSpec(cliName(), isRegression() ? TaskType.REGRESSION : TaskType.CLASSIFICATION, labels,
+                this != COLA && this != SST2, metrics);
     }
 
     public String cliName() {

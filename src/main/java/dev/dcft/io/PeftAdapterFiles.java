@@ -148,9 +148,22 @@ public final class PeftAdapterFiles {
      */
     public static void save(Path dir, AdapterSpec spec, String baseModel, Module root, Map<String, HostTensor> headTensors,
             List<String> modulesToSave, String taskType, boolean replace) throws IOException {
+        save(dir, spec, baseModel, root, headTensors, modulesToSave, taskType, replace, null);
+    }
+
+    /**
+     * As above, with {@code extra} fields added to adapter_config.json: the head's label names
+     * ({@code id2label}, {@code label2id}, {@code problem_type}, as Hugging Face's model configs
+     * carry them), so every later command speaks in label names.
+     */
+    public static void save(Path dir, AdapterSpec spec, String baseModel, Module root, Map<String, HostTensor> headTensors,
+            List<String> modulesToSave, String taskType, boolean replace, ObjectNode extra) throws IOException {
         Map<String, HostTensor> tensors = adapterTensors(root);
         headTensors.forEach((k, v) -> tensors.put(PREFIX + k, v));
         ObjectNode config = configJson(spec, baseModel, modulesToSave, taskType);
+        if (extra != null) {
+            config.setAll(extra);
+        }
         AtomicFiles.DirectoryBody body = d -> {
             Files.writeString(d.resolve(CONFIG), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config));
             SafetensorsWriter.write(d.resolve(WEIGHTS), tensors, Map.of());

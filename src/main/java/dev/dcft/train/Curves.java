@@ -1,6 +1,6 @@
 package dev.dcft.train;
 
-import dev.dcft.data.GlueTask;
+import dev.dcft.data.TaskSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +17,7 @@ public final class Curves {
     private Curves() {
     }
 
-    public static void write(Path png, List<Map<String, Object>> log, GlueTask task) throws IOException {
+    public static void write(Path png, List<Map<String, Object>> log, TaskSpec task) throws IOException {
         System.setProperty("java.awt.headless", "true");
         List<Double> steps = new ArrayList<>();
         List<Double> losses = new ArrayList<>();
@@ -38,8 +38,8 @@ public final class Curves {
         XYChart loss = new XYChartBuilder().width(640).height(420).title("training loss").xAxisTitle("step").yAxisTitle("loss").build();
         loss.getStyler().setLegendVisible(false).setMarkerSize(0);
         loss.addSeries("loss", steps, losses);
-        XYChart dev = new XYChartBuilder().width(640).height(420).title(task.dirName + " dev score").xAxisTitle("step")
-                .yAxisTitle(String.join(" / ", task.metrics.stream().map(m -> m.key).toList())).build();
+        XYChart dev = new XYChartBuilder().width(640).height(420).title(task.name() + " dev score").xAxisTitle("step")
+                .yAxisTitle(String.join(" / ", task.metrics().stream().map(m -> m.key).toList())).build();
         dev.getStyler().setLegendVisible(false);
         if (!evalSteps.isEmpty()) {
             dev.addSeries("dev", evalSteps, scores);

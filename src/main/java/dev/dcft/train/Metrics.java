@@ -33,6 +33,89 @@ public final class Metrics {
         return tp == 0 ? 0 : 2.0 * tp / (2.0 * tp + fp + fn);
     }
 
+    /** F1 of class {@code c} treating it as positive; 0 when it has no true positives. */
+    static double f1Of(int[] predicted, int[] gold, int c) {
+        int tp = 0;
+        int fp = 0;
+        int fn = 0;
+        for (int i = 0; i < gold.length; i++) {
+            if (predicted[i] == c && gold[i] == c) {
+                tp++;
+            } else if (predicted[i] == c) {
+                fp++;
+            } else if (gold[i] == c) {
+                fn++;
+            }
+        }
+        return tp == 0 ? 0 : 2.0 * tp / (2.0 * tp + fp + fn);
+    }
+
+    /** Unweighted mean of the per-class F1 over {@code classes} classes (scikit-learn's average='macro' over all labels). */
+    public static double macroF1(int[] predicted, int[] gold, int classes) {
+        double sum = 0;
+        for (int c = 0; c < classes; c++) {
+            sum += f1Of(predicted, gold, c);
+        }
+        return classes == 0 ? 0 : sum / classes;
+    }
+
+    /**
+     * Matthews correlation for any number of classes (Gorodkin's R_K, what scikit-learn computes):
+     * equal to the binary formula for two classes; 0 when the denominator vanishes.
+     */
+    public static double matthewsMulticlass(int[] predicted, int[] gold, int classes) {
+        long[] t = new long[classes];
+        long[] p = new long[classes];
+        long c = 0;
+        long n = gold.length;
+        for (int i = 0; i < gold.length; i++) {
+            t[gold[i]]++;
+            p[predicted[i]]++;
+            c += predicted[i] == gold[i] ? 1 : 0;
+        }
+        double sumPt = 0;
+        double sumPp = 0;
+        double sumTt = 0;
+        for (int k = 0; k < classes; k++) {
+            sumPt += (double) p[k] * t[k];
+            sumPp += (double) p[k] * p[k];
+            sumTt += (double) t[k] * t[k];
+        }
+        double denom = Math.sqrt(((double) n * n - sumPp) * ((double) n * n - sumTt));
+        return denom == 0 ? 0 : ((double) c * n - sumPt) / denom;
+    }
+
+    /**
+     * Multi-label F1 from per-label decisions {@code predicted[i][k]} and truth {@code gold[i][k]}:
+     * micro pools every (example, label) decision; macro averages each label's F1.
+     */
+    public static double[] multiLabelF1(boolean[][] predicted, boolean[][] gold, int labels) {
+        long tpAll = 0;
+        long fpAll = 0;
+        long fnAll = 0;
+        double macro = 0;
+        for (int k = 0; k < labels; k++) {
+            long tp = 0;
+            long fp = 0;
+            long fn = 0;
+            for (int i = 0; i < gold.length; i++) {
+                if (predicted[i][k] && gold[i][k]) {
+                    tp++;
+                } else if (predicted[i][k]) {
+                    fp++;
+                } else if (gold[i][k]) {
+                    fn++;
+                }
+            }
+            macro += tp == 0 ? 0 : 2.0 * tp / (2.0 * tp + fp + fn);
+            tpAll += tp;
+            fpAll += fp;
+            fnAll += fn;
+        }
+        double micro = tpAll == 0 ? 0 : 2.0 * tpAll / (2.0 * tpAll + fpAll + fnAll);
+        return new double[] {micro, labels == 0 ? 0 : macro / labels};
+    }
+
     /** Matthews correlation for binary labels; 0 when a marginal is empty (as scikit-learn returns). */
     public static double matthews(int[] predicted, int[] gold) {
         long tp = 0;

@@ -1,21 +1,22 @@
 package dev.dcft.train;
 
 import dev.dcft.data.Example;
-import dev.dcft.data.GlueTask;
+import dev.dcft.data.Metric;
+import dev.dcft.data.TaskSpec;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A task's official metrics on one evaluation set, and the single score that ranks runs (the
- * mean of the task's metrics, GLUE's convention; MNLI: the mean of matched and mismatched accuracy).
+ * A task's metrics on one evaluation set, and the single score that ranks runs (the mean of the
+ * task's metrics, GLUE's convention; MNLI: the mean of matched and mismatched accuracy).
  */
 public final class TaskMetrics {
     private TaskMetrics() {
     }
 
-    /** Metrics for predictions on {@code gold}: class indices, or scores for regression. */
-    public static Map<String, Double> compute(GlueTask task, List<Example> gold, float[][] outputs) {
+    /** Metrics for head outputs on {@code gold}: logits (classification, multi-label) or scores (regression). */
+    public static Map<String, Double> compute(TaskSpec task, List<Example> gold, float[][] outputs) {
         Map<String, Double> m = new LinkedHashMap<>();
         if (task.isRegression()) {
             double[] pred = new double[gold.size()];
@@ -24,8 +25,25 @@ public final class TaskMetrics {
                 pred[i] = outputs[i][0];
                 want[i] = gold.get(i).score();
             }
-            m.put(GlueTask.Metric.PEARSON.key, Metrics.pearson(pred, want));
-            m.put(GlueTask.Metric.SPEARMAN.key, Metrics.spearman(pred, want));
+            m.put(Metric.PEARSON.key, Metrics.pearson(pred, want));
+            m.put(Metric.SPEARMAN.key, Metrics.spearman(pred, want));
+            return m;
+        }
+        int k = task.numLabels();
+        if (task.isMultiLabel()) {
+            boolean[][] pred = new boolean[gold.size()][k];
+            boolean[][] want = new boolean[gold.size()][k];
+            for (int i = 0; i < pred.length; i++) {
+                for (int j = 0; j < k; j++) {
+                    pred[i][j] = outputs[i][j] > 0; // sigmoid > 0.5
+                }
+                for (int j : gold.get(i).labelSet()) {
+                    want[i][j] = true;
+                }
+            }
+            double[] f1 = Metrics.multiLabelF1(pred, want, k);
+            m.put(Metric.MICRO_F1.key, f1[0]);
+            m.put(Metric.MACRO_F1.key, f1[1]);
             return m;
         }
         int[] pred = new int[gold.size()];
@@ -34,11 +52,12 @@ public final class TaskMetrics {
             pred[i] = argmax(outputs[i]);
             want[i] = gold.get(i).label();
         }
-        for (GlueTask.Metric metric : task.metrics) {
+        for (Metric metric : task.metrics()) {
             m.put(metric.key, switch (metric) {
                 case ACCURACY -> Metrics.accuracy(pred, want);
                 case F1 -> Metrics.f1(pred, want);
-                case MCC -> Metrics.matthews(pred, want);
+                case MACRO_F1 -> Metrics.macroF1(pred, want, k);
+                case MCC -> k == 2 ? Metrics.matthews(pred, want) : Metrics.matthewsMulticlass(pred, want, k);
                 default -> throw new IllegalStateException(metric.toString());
             });
         }

@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.dcft.adapters.AdapterSpec;
 import dev.dcft.adapters.Adapters;
 import dev.dcft.adapters.dcft.DcftLinear;
-import dev.dcft.data.GlueTask;
+import dev.dcft.data.TaskSpec;
 import dev.dcft.io.HostTensor;
 import dev.dcft.io.ModelFormatException;
 import dev.dcft.io.PeftAdapterFiles;
@@ -15,6 +15,7 @@ import dev.dcft.model.Encoder;
 import dev.dcft.model.EncoderInput;
 import dev.dcft.model.heads.ClassificationHead;
 import dev.dcft.model.nn.Parameter;
+import dev.dcft.model.nn.Scalars;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,12 +33,12 @@ import java.util.Map;
 public final class TaskModel {
     private final LoadedModel base;
     private final AdapterSpec spec;
-    private final GlueTask task;
+    private final TaskSpec task;
     private final ClassificationHead head;
     private final List<DcftLinear> dcftLayers;
     private boolean backpropToEmbeddings;
 
-    public TaskModel(LoadedModel base, AdapterSpec spec, GlueTask task, double clsDropout, long seed) {
+    public TaskModel(LoadedModel base, AdapterSpec spec, TaskSpec task, double clsDropout, long seed) {
         this.base = base;
         this.spec = spec;
         this.task = task;
@@ -64,7 +65,7 @@ public final class TaskModel {
         return base;
     }
 
-    public GlueTask task() {
+    public TaskSpec task() {
         return task;
     }
 
@@ -116,11 +117,21 @@ public final class TaskModel {
         this.backpropToEmbeddings = on;
     }
 
-    /** Cross-entropy, or mean squared error for regression. */
+    /**
+     * Cross-entropy; mean squared error for regression; for multi-label, binary cross-entropy with
+     * logits averaged over examples and labels ({@code targets} then holds B x labels 0/1 values).
+     */
     public NDArray loss(NDManager scope, NDArray logits, float[] targets) {
         if (task.isRegression()) {
             NDArray y = scope.create(targets);
             return logits.reshape(-1).sub(y).square().mean();
+        }
+        if (task.isMultiLabel()) {
+            NDArray y = scope.create(targets, logits.getShape());
+            // softplus(x) - x*y, written stably as relu(x) - x*y + log(1 + exp(-|x|)); constants through
+            // Scalars so autograd keeps them alive.
+            NDArray softplus = ai.djl.nn.Activation.relu(logits).add(Scalars.add(logits.abs().neg().exp(), 1).log());
+            return softplus.sub(logits.mul(y)).mean();
         }
         long[] labels = new long[targets.length];
         for (int i = 0; i < labels.length; i++) {
@@ -142,13 +153,40 @@ public final class TaskModel {
         return out;
     }
 
+    /** The targets of a batch as {@link #loss} takes them. */
+    public float[] targets(List<dev.dcft.data.Example> batch) {
+        int k = task.numLabels();
+        float[] out = new float[task.isMultiLabel() ? batch.size() * k : batch.size()];
+        for (int i = 0; i < batch.size(); i++) {
+            var ex = batch.get(i);
+            if (task.isMultiLabel()) {
+                for (int j : ex.labelSet()) {
+                    out[i * k + j] = 1;
+                }
+            } else {
+                out[i] = task.isRegression() ? ex.score() : ex.label();
+            }
+        }
+        return out;
+    }
+
     /** Writes the trainable state in PEFT's layout (head as modules_to_save), replacing {@code dir}. */
     public void saveAdapter(Path dir, String baseModelName) throws IOException {
         List<String> save = new ArrayList<>(List.of("classifier"));
         if (base.model().hasPooler()) {
             save.add("pooler");
         }
-        PeftAdapterFiles.save(dir, spec, baseModelName, base.model(), headTensors(), save, "SEQ_CLS", true);
+        com.fasterxml.jackson.databind.node.ObjectNode labels = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        labels.put("problem_type", task.type().problemType);
+        if (!task.isRegression()) {
+            var id2label = labels.putObject("id2label");
+            var label2id = labels.putObject("label2id");
+            for (int i = 0; i < task.labels().size(); i++) {
+                id2label.put(Integer.toString(i), task.labels().get(i));
+                label2id.put(task.labels().get(i), i);
+            }
+        }
+        PeftAdapterFiles.save(dir, spec, baseModelName, base.model(), headTensors(), save, "SEQ_CLS", true, labels);
     }
 
     /** Loads a saved adapter directory's tensors into this (identically configured) model. */

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * Everything a run depends on; written to RUN_DIR/config.json so that a run can be repeated or
- * resumed. Step counts are optimizer steps; {@code maxSteps} 0 means "the epochs decide".
+ * resumed. Step counts are optimizer steps; {@code maxSteps} 0 means "the epochs decide". {@code data}
+ * is null for GLUE tasks.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record TrainConfig(
@@ -39,7 +40,27 @@ public record TrainConfig(
         int trainLimit,
         int evalLimit,
         boolean skipBadRows,
-        String preset) {
+        String preset,
+        DataConfig data) {
+
+    /** The task name GLUE runs carry; runs on the user's files are "custom". */
+    public static final String CUSTOM = "custom";
+
+    public boolean isCustom() {
+        return data != null && data.trainFile() != null;
+    }
+
+    public TrainConfig withTask(String t) {
+        return new TrainConfig(t, model, method, kernel, stride, rank, alpha, init, adapterDropout, targets, targetRegex, lr, epochs,
+                maxSteps, batch, maxLen, warmupSteps, warmupRatio, weightDecay, clsDropout, gamma, regForm, clipNorm, evalEvery,
+                saveEvery, seed, threads, trainLimit, evalLimit, skipBadRows, preset, data);
+    }
+
+    public TrainConfig withData(DataConfig d) {
+        return new TrainConfig(task, model, method, kernel, stride, rank, alpha, init, adapterDropout, targets, targetRegex, lr, epochs,
+                maxSteps, batch, maxLen, warmupSteps, warmupRatio, weightDecay, clsDropout, gamma, regForm, clipNorm, evalEvery,
+                saveEvery, seed, threads, trainLimit, evalLimit, skipBadRows, preset, d);
+    }
 
     /** Warmup in steps: explicit steps win, else a ratio of the total. */
     public int warmup(int totalSteps) {

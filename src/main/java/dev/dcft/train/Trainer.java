@@ -8,6 +8,7 @@ import dev.dcft.model.EncoderInput;
 import dev.dcft.model.TokenBatch;
 import dev.dcft.model.nn.Parameter;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -147,11 +148,11 @@ public final class Trainer {
             try (NDManager scope = model.base().manager().newSubManager()) {
                 TokenBatch tb = train.batch(idx);
                 EncoderInput in = EncoderInput.of(scope, tb, model.encoder().config());
-                float[] targets = new float[idx.length];
-                for (int i = 0; i < idx.length; i++) {
-                    var ex = train.example(idx[i]);
-                    targets[i] = model.task().isRegression() ? ex.score() : ex.label();
+                List<dev.dcft.data.Example> batchExamples = new ArrayList<>();
+                for (int i : idx) {
+                    batchExamples.add(train.example(i));
                 }
+                float[] targets = model.targets(batchExamples);
                 int shown = step + 1;
                 TrainingStep.Outcome out = stepper.run(scope, in, targets, lr, problem -> {
                     throw new TrainingDivergedException(problem + " at step " + shown + "; the last good checkpoint"

@@ -68,18 +68,18 @@ class MetricsTest {
 
     @Test
     void taskScoresFollowGlue() {
-        Map<String, Double> mrpc = TaskMetrics.compute(GlueTask.MRPC, examples(GOLD), logits(PRED, 2));
+        Map<String, Double> mrpc = TaskMetrics.compute(GlueTask.MRPC.spec(), examples(GOLD), logits(PRED, 2));
         assertEquals(0.7, mrpc.get("accuracy"), 1e-12);
         assertEquals(6.0 / 9, mrpc.get("f1"), 1e-12);
         assertEquals((0.7 + 6.0 / 9) / 2, TaskMetrics.score(mrpc), 1e-12);
-        Map<String, Double> cola = TaskMetrics.compute(GlueTask.COLA, examples(GOLD), logits(PRED, 2));
+        Map<String, Double> cola = TaskMetrics.compute(GlueTask.COLA.spec(), examples(GOLD), logits(PRED, 2));
         assertEquals(List.of("matthews_correlation"), List.copyOf(cola.keySet()));
         List<Example> sts = new ArrayList<>();
         double[] gold = {2, 4, 5, 4, 5};
         for (double g : gold) {
             sts.add(new Example("a", "b", -1, (float) g, 0));
         }
-        Map<String, Double> stsb = TaskMetrics.compute(GlueTask.STSB, sts, new float[][] {{1}, {2}, {3}, {4}, {5}});
+        Map<String, Double> stsb = TaskMetrics.compute(GlueTask.STSB.spec(), sts, new float[][] {{1}, {2}, {3}, {4}, {5}});
         assertEquals(6 / Math.sqrt(60), stsb.get("pearson"), 1e-6);
         assertEquals(7 / Math.sqrt(90), stsb.get("spearman"), 1e-6);
     }
@@ -95,5 +95,30 @@ class MetricsTest {
         assertEquals(0.5, (matched + mismatched) / 2, 1e-12);
         assertEquals(List.of("contradiction", "entailment", "neutral"), GlueTask.MNLI.labels);
         assertEquals(List.of("dev_matched.tsv", "dev_mismatched.tsv"), GlueTask.MNLI.devFiles);
+    }
+
+    /** Macro-F1 and multi-class MCC (Gorodkin's R_K, scikit-learn's) on a hand-worked three-class case. */
+    @Test
+    void multiClassMetrics() {
+        int[] pred = {0, 1, 2, 2, 1};
+        int[] gold = {0, 1, 1, 2, 2};
+        // per-class F1: 1, 1/2, 1/2
+        assertEquals(2.0 / 3, Metrics.macroF1(pred, gold, 3), 1e-12);
+        // 3 correct of 5; gold and predicted counts both (1, 2, 2): (3*5 - 9) / sqrt((25 - 9)(25 - 9))
+        assertEquals(0.375, Metrics.matthewsMulticlass(pred, gold, 3), 1e-12);
+        int[] bp = {1, 0, 1, 1, 0, 0};
+        int[] bg = {1, 0, 0, 1, 1, 0};
+        assertEquals(Metrics.matthews(bp, bg), Metrics.matthewsMulticlass(bp, bg, 2), 1e-12, "equal to the binary formula");
+    }
+
+    /** Multi-label micro and macro F1 on a hand-worked case. */
+    @Test
+    void multiLabelF1() {
+        boolean[][] pred = {{true, false}, {true, true}, {false, false}};
+        boolean[][] gold = {{true, false}, {false, true}, {true, true}};
+        double[] f1 = Metrics.multiLabelF1(pred, gold, 2);
+        // label 0: tp 1, fp 1, fn 1 -> 1/2; label 1: tp 1, fn 1 -> 2/3; pooled: tp 2, fp 1, fn 2 -> 4/7
+        assertEquals(4.0 / 7, f1[0], 1e-12);
+        assertEquals((0.5 + 2.0 / 3) / 2, f1[1], 1e-12);
     }
 }

@@ -35,7 +35,7 @@ class TrainingTest {
     static TrainConfig tinyConfig(String model, int steps) {
         TrainConfig b = Presets.base("cpu", GlueTask.SST2, Method.DCFT, model);
         return new TrainConfig("sst2", model, "dcft", 8, 8, 1, 4, "gaussian", 0.1, null, null, 5e-3, 1, steps, 8, 32, 0, 0.1,
-                0.01, 0.1, 0.1, "released", 1.0, 6, 5, 7, 2, 96, 40, false, b.preset());
+                0.01, 0.1, 0.1, "released", 1.0, 6, 5, 7, 2, 96, 40, false, b.preset(), null);
     }
 
     /** DCFT on an SST-2 subset with the embedded MiniLM beats the majority class by a wide margin. */
@@ -44,8 +44,8 @@ class TrainingTest {
         TestModels.minilm(); // fixes the thread count for the JVM
         TrainConfig b = Presets.base("cpu", GlueTask.SST2, Method.DCFT, "minilm-l6");
         TrainConfig c = new TrainConfig("sst2", "minilm-l6", "dcft", 8, 8, 1, 4, "gaussian", 0, null, null, 5e-3, 1, 120, 16, 64, 0,
-                0.1, 0.01, 0.1, 0.1, "released", 1.0, 60, 0, 42, 2, 2000, 400, false, b.preset());
-        GlueRun.Outcome o = GlueRun.train(c, SharedData.root(), tmp.resolve("sst2"), false, false, (s, t, e, l, r) -> { }, t -> { });
+                0.1, 0.01, 0.1, 0.1, "released", 1.0, 60, 0, 42, 2, 2000, 400, false, b.preset(), null);
+        TaskRun.Outcome o = TaskRun.train(c, SharedData.root(), tmp.resolve("sst2"), false, false, (s, t, e, l, r) -> { }, t -> { });
         var dev = GlueReader.read(DataLocator.resolve(SharedData.root()).file(GlueTask.SST2, "dev.tsv"), GlueTask.SST2, false)
                 .examples().subList(0, 400);
         double positive = dev.stream().filter(e -> e.label() == 1).count() / 400.0;
@@ -83,7 +83,7 @@ class TrainingTest {
         Path model = tinyModel();
         TrainConfig c = tinyConfig(model.toString(), 24);
         Path whole = tmp.resolve("whole");
-        GlueRun.train(c, SharedData.root(), whole, false, false, (s, t, e, l, r) -> { }, t -> { });
+        TaskRun.train(c, SharedData.root(), whole, false, false, (s, t, e, l, r) -> { }, t -> { });
 
         Path killed = tmp.resolve("killed");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -104,7 +104,7 @@ class TrainingTest {
         p.waitFor(30, TimeUnit.SECONDS);
         assertTrue(Files.exists(state), "the child wrote a checkpoint before it was killed: " + Files.readString(tmp.resolve("child.log")));
         assertFalse(Files.exists(killed.resolve("metrics.json")), "killed before the end");
-        GlueRun.train(null, SharedData.root(), killed, true, false, (s, t, e, l, r) -> { }, t -> { });
+        TaskRun.train(null, SharedData.root(), killed, true, false, (s, t, e, l, r) -> { }, t -> { });
 
         JsonNode a = new ObjectMapper().readTree(Files.readString(whole.resolve("metrics.json")));
         JsonNode b = new ObjectMapper().readTree(Files.readString(killed.resolve("metrics.json")));
@@ -124,9 +124,9 @@ class TrainingTest {
         Path model = tinyModel();
         TrainConfig c = tinyConfig(model.toString(), 12);
         Path whole = tmp.resolve("whole");
-        GlueRun.train(c, SharedData.root(), whole, false, false, (s, t, e, l, r) -> { }, t -> { });
+        TaskRun.train(c, SharedData.root(), whole, false, false, (s, t, e, l, r) -> { }, t -> { });
         Path stopped = tmp.resolve("stopped");
-        GlueRun.Outcome first = GlueRun.train(c, SharedData.root(), stopped, false, false, (s, t, e, l, r) -> { }, t -> t.afterStep = s -> {
+        TaskRun.Outcome first = TaskRun.train(c, SharedData.root(), stopped, false, false, (s, t, e, l, r) -> { }, t -> t.afterStep = s -> {
             if (s == 7) {
                 Thread stopper = new Thread(() -> t.requestStop(60));
                 stopper.start();
@@ -138,7 +138,7 @@ class TrainingTest {
             }
         });
         assertTrue(first.result().interrupted());
-        GlueRun.train(null, SharedData.root(), stopped, true, false, (s, t, e, l, r) -> { }, t -> { });
+        TaskRun.train(null, SharedData.root(), stopped, true, false, (s, t, e, l, r) -> { }, t -> { });
         assertEquals(Files.readAllLines(whole.resolve("log.jsonl")), Files.readAllLines(stopped.resolve("log.jsonl")));
         assertEquals(new ObjectMapper().readTree(Files.readString(whole.resolve("metrics.json"))).get("final"),
                 new ObjectMapper().readTree(Files.readString(stopped.resolve("metrics.json"))).get("final"));
@@ -150,7 +150,7 @@ class TrainingTest {
         Engines.configure(2);
         Path model = tinyModel();
         Path run = tmp.resolve("nan");
-        TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> GlueRun.train(tinyConfig(model.toString(), 12),
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> TaskRun.train(tinyConfig(model.toString(), 12),
                 SharedData.root(), run, false, false, (s, t, ep, l, r) -> { }, t -> t.afterStep = s -> {
                     if (s == 6) {
                         var p = t.trainableForTest().get("classifier.weight");
@@ -167,18 +167,18 @@ class TrainingTest {
         Engines.configure(2);
         Path run = Files.createDirectories(tmp.resolve("exists"));
         Files.writeString(run.resolve("notes.txt"), "keep");
-        var e = assertThrows(IllegalArgumentException.class, () -> GlueRun.train(tinyConfig(tinyModel().toString(), 2),
+        var e = assertThrows(IllegalArgumentException.class, () -> TaskRun.train(tinyConfig(tinyModel().toString(), 2),
                 SharedData.root(), run, false, false, (s, t, ep, l, r) -> { }, t -> { }));
         assertTrue(e.getMessage().contains("--overwrite"), e.getMessage());
         assertEquals("keep", Files.readString(run.resolve("notes.txt")));
-        GlueRun.train(tinyConfig(tinyModel().toString(), 2), SharedData.root(), run, false, true, (s, t, ep, l, r) -> { }, t -> { });
+        TaskRun.train(tinyConfig(tinyModel().toString(), 2), SharedData.root(), run, false, true, (s, t, ep, l, r) -> { }, t -> { });
         assertFalse(Files.exists(run.resolve("notes.txt")));
         assertTrue(Files.exists(run.resolve("metrics.json")));
     }
 
     @Test
     void missingDataIsOneClearError() {
-        var e = assertThrows(dev.dcft.io.ModelFormatException.class, () -> GlueRun.train(tinyConfig("minilm-l6", 2),
+        var e = assertThrows(dev.dcft.io.ModelFormatException.class, () -> TaskRun.train(tinyConfig("minilm-l6", 2),
                 tmp.resolve("nodata"), tmp.resolve("run"), false, false, (s, t, ep, l, r) -> { }, t -> { }));
         assertTrue(e.getMessage().contains("glue" + File.separator + "SST-2" + File.separator + "train.tsv"), e.getMessage());
         assertFalse(Files.exists(tmp.resolve("run")), "no run directory for a run that never started");

@@ -1,0 +1,38 @@
+package dev.dcft.data;
+
+import java.util.List;
+
+/**
+ * A task as the trainer sees it, whatever its source (a GLUE task, the user's file): its type,
+ * label names in id order (none for regression), whether inputs are pairs, and the metrics that
+ * rank runs (their mean).
+ */
+public record TaskSpec(String name, TaskType type, List<String> labels, boolean pairs, List<Metric> metrics) {
+    public TaskSpec {
+        labels = List.copyOf(labels);
+        metrics = List.copyOf(metrics);
+    }
+
+    /** The default metrics of each type for the user's own data. */
+    public static TaskSpec custom(String name, TaskType type, List<String> labels, boolean pairs) {
+        List<Metric> metrics = switch (type) {
+            case CLASSIFICATION -> List.of(Metric.ACCURACY, Metric.MACRO_F1, Metric.MCC);
+            case REGRESSION -> List.of(Metric.PEARSON, Metric.SPEARMAN);
+            case MULTI_LABEL -> List.of(Metric.MICRO_F1, Metric.MACRO_F1);
+        };
+        return new TaskSpec(name, type, labels, pairs, metrics);
+    }
+
+    public boolean isRegression() {
+        return type == TaskType.REGRESSION;
+    }
+
+    public boolean isMultiLabel() {
+        return type == TaskType.MULTI_LABEL;
+    }
+
+    /** Outputs of the head: one for regression, one per label otherwise. */
+    public int numLabels() {
+        return isRegression() ? 1 : labels.size();
+    }
+}

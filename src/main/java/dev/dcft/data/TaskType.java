@@ -1,0 +1,29 @@
+package dev.dcft.data;
+
+import java.util.Locale;
+
+/** What a task predicts: one class, one number, or a set of classes. Names as Hugging Face's {@code problem_type}. */
+public enum TaskType {
+    CLASSIFICATION("single_label_classification"), REGRESSION("regression"), MULTI_LABEL("multi_label_classification");
+
+    /** Hugging Face's {@code problem_type} value. */
+    public final String problemType;
+
+    TaskType(String problemType) {
+        this.problemType = problemType;
+    }
+
+    public String cliName() {
+        return this == MULTI_LABEL ? "multi-label" : name().toLowerCase(Locale.ROOT);
+    }
+
+    public static TaskType parse(String s) {
+        String k = s.toLowerCase(Locale.ROOT).replace("_", "-");
+        for (TaskType t : values()) {
+            if (t.cliName().equals(k) || t.problemType.equals(s)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("unknown task type '" + s + "' (classification, regression, multi-label)");
+    }
+}

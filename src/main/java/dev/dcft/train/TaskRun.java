@@ -1,0 +1,259 @@
+package dev.dcft.train;
+
+import dev.dcft.adapters.AdapterSpec;
+import dev.dcft.adapters.Method;
+import dev.dcft.adapters.TargetModules;
+import dev.dcft.adapters.dcft.DcftConfig;
+import dev.dcft.adapters.lora.LoraConfig;
+import dev.dcft.data.DataLocator;
+import dev.dcft.data.Example;
+import dev.dcft.data.GlueReader;
+import dev.dcft.data.DataSource;
+import dev.dcft.data.GlueTask;
+import dev.dcft.data.TaskSpec;
+import dev.dcft.data.TaskType;
+import dev.dcft.data.UserData;
+import dev.dcft.engine.Engines;
+import dev.dcft.io.PeftAdapterFiles;
+import dev.dcft.model.LoadedModel;
+import dev.dcft.model.ModelLoader;
+import dev.dcft.model.TextTokenizer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * A fine-tuning run from configuration to files, whatever the data: the one entry point behind
+ * {@code dcft train|eval|predict} and the Java API. The data comes from a {@link DataSource}: a GLUE
+ * task, or the user's own files ({@link UserData}).
+ */
+public final class TaskRun {
+    private TaskRun() {
+    }
+
+    /** What a finished (or interrupted) run reports. */
+    public record Outcome(Trainer.Result result, long trainableParams, int trainExamples, int skippedRows, Path runDir) {
+    }
+
+    public static AdapterSpec spec(TrainConfig c, boolean deberta) {
+        Method m = Method.parse(c.method());
+        TargetModules targets = TargetModules.of(c.targets(), c.targetRegex(), TargetModules.defaults(deberta));
+        return switch (m) {
+            case DCFT -> AdapterSpec.dcft(new DcftConfig(c.kernel(), c.stride(), c.rank(), c.alpha(), DcftConfig.Init.parse(c.init()),
+                    c.adapterDropout(), targets));
+            case LORA -> AdapterSpec.lora(new LoraConfig(c.rank(), c.alpha(), c.adapterDropout(), targets));
+            default -> AdapterSpec.of(m);
+        };
+    }
+
+    /** The run's data: its GLUE task, or its own files. */
+    public static DataSource source(TrainConfig c, Path dataDir) {
+        if (c.isCustom()) {
+            DataConfig d = c.data();
+            UserData.Loaded u = UserData.load(new UserData.Options(d.trainFile(), d.devFile(), d.format(), d.textColumn(), d.textPairColumn(),
+                    d.labelColumn(), d.taskType() == null ? null : TaskType.parse(d.taskType()), c.skipBadRows(),
+                    d.devFraction() > 0 ? d.devFraction() : 0.1, c.seed()));
+            List<Example> train = limit(u.train(), c.trainLimit());
+            List<Example> dev = limit(u.dev(), c.evalLimit());
+            return new DataSource(u.spec(), train, List.of(new DataSource.EvalExamples("dev", dev)), u.skipped(), withColumns(u),
+                    new UserData.Columns(u.textColumn(), u.textPairColumn(), u.labelColumn()));
+        }
+        GlueTask task = GlueTask.parse(c.task());
+        DataLocator data = DataLocator.resolve(dataDir);
+        int[] skipped = {0};
+        List<Example> train = read(data, task, "train.tsv", c.skipBadRows(), skipped, c.trainLimit());
+        List<DataSource.EvalExamples> dev = new ArrayList<>();
+        for (int i = 0; i < task.devFiles.size(); i++) {
+            dev.add(new DataSource.EvalExamples(evalSetName(task, i), read(data, task, task.devFiles.get(i), c.skipBadRows(), skipped, c.evalLimit())));
+        }
+        if (train.isEmpty()) {
+            throw new IllegalArgumentException("no training examples in " + data.file(task, "train.tsv"));
+        }
+        return new DataSource(task.spec(), train, dev, skipped[0], List.of(), null);
+    }
+
+    private static List<String> withColumns(UserData.Loaded u) {
+        List<String> notes = new ArrayList<>(u.notes());
+        notes.add(0, "columns: text '" + u.textColumn() + "'" + (u.textPairColumn() == null ? "" : ", pair '" + u.textPairColumn() + "'")
+                + ", label '" + u.labelColumn() + "'");
+        return notes;
+    }
+
+    private static DataConfig learned(TrainConfig c, DataSource s) {
+        UserData.Columns cols = s.columns();
+        return c.data().withLearned(cols.text(), cols.pair(), cols.label(), s.spec().type().cliName(), s.spec().labels(), s.spec().pairs());
+    }
+
+    private static List<Example> limit(List<Example> ex, int limit) {
+        return limit > 0 && limit < ex.size() ? ex.subList(0, limit) : ex;
+    }
+
+    /** The task of a saved run, from its configuration alone. */
+    public static TaskSpec spec(TrainConfig c) {
+        if (c.isCustom()) {
+            DataConfig d = c.data();
+            return TaskSpec.custom(java.nio.file.Path.of(d.trainFile()).getFileName().toString(), TaskType.parse(d.taskType()),
+                    d.labels() == null ? List.of() : d.labels(), d.pairs());
+        }
+        return GlueTask.parse(c.task()).spec();
+    }
+
+    static List<Example> read(DataLocator data, GlueTask task, String file, boolean skipBad, int[] skipped, int limit) {
+        GlueReader.Result r = GlueReader.read(data.file(task, file), task, skipBad);
+        skipped[0] += r.skipped();
+        List<Example> ex = r.examples();
+        return limit > 0 && limit < ex.size() ? ex.subList(0, limit) : ex;
+    }
+
+    /** Trains (or resumes) a run. {@code hook} sees the trainer before it starts (Ctrl-C wiring, tests). */
+    public static Outcome train(TrainConfig config, Path dataDir, Path runDir, boolean resume, boolean overwrite,
+            Trainer.Progress progress, Consumer<Trainer> hook) throws IOException {
+        return train(config, dataDir, runDir, resume, overwrite, progress, hook, note -> { });
+    }
+
+    /** As above; {@code notes} hears what was inferred or decided about the data (task type, labels, dev split). */
+    public static Outcome train(TrainConfig config, Path dataDir, Path runDir, boolean resume, boolean overwrite,
+            Trainer.Progress progress, Consumer<Trainer> hook, Consumer<String> notes) throws IOException {
+        RunDirectory run = new RunDirectory(runDir);
+        if (resume) {
+            config = run.readConfig();
+        }
+        Engines.configure(config.threads());
+        DataSource source = source(config, dataDir);
+        if (config.isCustom()) {
+            DataConfig learned = learned(config, source);
+            if (resume && !learned.labels().equals(config.data().labels())) {
+                throw new IllegalArgumentException(config.data().trainFile() + " has other labels than when the run started ("
+                        + learned.labels() + " vs " + config.data().labels() + ")");
+            }
+            config = config.withData(learned);
+        }
+        List<Example> trainExamples = source.train();
+        if (trainExamples.isEmpty()) {
+            throw new IllegalArgumentException("no training examples");
+        }
+        for (String note : source.notes()) {
+            notes.accept(note);
+        }
+        if (resume && !Checkpoint.exists(run.checkpoint())) {
+            // Killed before its first checkpoint: start over from the saved configuration.
+            notes.accept("no checkpoint yet in " + runDir + ": restarting the run from its saved configuration");
+            run.truncateLog(0);
+            resume = false;
+        } else if (!resume) {
+            run.create(overwrite);
+            run.writeConfig(config);
+        }
+        TaskSpec task = source.spec();
+        try (LoadedModel base = ModelLoader.load(config.model())) {
+            TaskModel model = new TaskModel(base, spec(config, base.model().config().modelType.startsWith("deberta")), task,
+                    config.clsDropout(), config.seed());
+            try (TextTokenizer tok = base.tokenizer(config.maxLen())) {
+                long pad = base.model().config().padTokenId;
+                EncodedDataset train = new EncodedDataset(trainExamples, tok, pad);
+                List<EvalSet> dev = new ArrayList<>();
+                for (DataSource.EvalExamples d : source.dev()) {
+                    dev.add(new EvalSet(d.name(), new EncodedDataset(d.examples(), tok, pad)));
+                }
+                Trainer trainer = new Trainer(config, model, train, dev, run, config.model());
+                trainer.setProgress(progress);
+                hook.accept(trainer);
+                Trainer.Result result = trainer.run(resume);
+                long trainable = model.trainableCount();
+                if (!result.interrupted()) {
+                    writeMetrics(run, config, result, trainable);
+                    Curves.write(run.curves(), run.readLog(), task);
+                }
+                return new Outcome(result, trainable, trainExamples.size(), source.skipped(), runDir);
+            }
+        }
+    }
+
+    static void writeMetrics(RunDirectory run, TrainConfig c, Trainer.Result r, long trainable) throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("task", c.task());
+        m.put("method", c.method());
+        m.put("model", c.model());
+        m.put("trainable_params", trainable);
+        Map<String, Object> best = new LinkedHashMap<>();
+        best.put("step", r.bestStep());
+        best.putAll(r.best());
+        m.put("best", best);
+        Map<String, Object> fin = new LinkedHashMap<>();
+        fin.put("step", r.steps());
+        fin.putAll(r.last());
+        m.put("final", fin);
+        m.put("train_seconds", Trainer.round(r.trainSeconds(), 3));
+        m.put("tokens_per_second", Trainer.round(r.tokensPerSecond(), 1));
+        m.put("steps", r.steps());
+        m.put("threads", Engines.threads());
+        run.writeMetrics(m);
+    }
+
+    /** {@code dev} for a task with one dev file; MNLI's are {@code matched} and {@code mismatched}. */
+    static String evalSetName(GlueTask task, int devFile) {
+        return task.devFiles.size() == 1 ? "dev" : task.devFiles.get(devFile).replace("dev_", "").replace(".tsv", "");
+    }
+
+    /**
+     * A saved run's model: base, method and the best adapter, ready to evaluate or predict. The
+     * caller closes {@code model.base()}.
+     */
+    public static TaskModel load(Path runDir) throws IOException {
+        RunDirectory run = new RunDirectory(runDir);
+        TrainConfig c = run.readConfig();
+        Engines.configure(c.threads());
+        PeftAdapterFiles.LoadedAdapter adapter = PeftAdapterFiles.load(run.adapter());
+        LoadedModel base = ModelLoader.load(c.model());
+        try {
+            TaskModel model = new TaskModel(base, adapter.spec(), spec(c), 0, c.seed());
+            model.loadAdapter(adapter);
+            return model;
+        } catch (RuntimeException e) {
+            base.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Re-evaluates a run's best adapter on its dev set(s): the GLUE task's (or {@code taskOverride}'s,
+     * for a task with as many outputs), or the run's own dev file or split.
+     */
+    public static Map<String, Double> evaluate(Path runDir, Path dataDir, String taskOverride) throws IOException {
+        TrainConfig c = new RunDirectory(runDir).readConfig();
+        TaskModel model = load(runDir);
+        try (LoadedModel base = model.base(); TextTokenizer tok = base.tokenizer(c.maxLen())) {
+            DataSource source;
+            if (taskOverride != null) {
+                TaskSpec other = GlueTask.parse(taskOverride).spec();
+                if (other.numLabels() != model.task().numLabels() || other.type() != model.task().type()) {
+                    throw new IllegalArgumentException("the run was trained for " + model.task().name() + " (" + model.task().numLabels()
+                            + " outputs); " + other.name() + " needs " + other.numLabels());
+                }
+                source = source(c.withData(null).withTask(taskOverride), dataDir);
+            } else {
+                source = source(c, dataDir);
+            }
+            List<EvalSet> sets = new ArrayList<>();
+            for (DataSource.EvalExamples d : source.dev()) {
+                sets.add(new EvalSet(d.name(), new EncodedDataset(d.examples(), tok, base.model().config().padTokenId)));
+            }
+            return new Evaluator(64).evaluate(model, sets);
+        }
+    }
+
+    /** Labels texts with a run's best adapter; a pair is written {@code "first ||| second"} or with a tab between. */
+    public static List<Predictor.Prediction> predict(Path runDir, List<String> texts) throws IOException {
+        try (Predictor p = Predictor.open(runDir)) {
+            List<Predictor.Input> inputs = new ArrayList<>();
+            for (String t : texts) {
+                inputs.add(Predictor.Input.parse(t, p.task()));
+            }
+            return p.predict(inputs);
+        }
+    }
+}
