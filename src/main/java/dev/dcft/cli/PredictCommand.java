@@ -1,6 +1,12 @@
 package dev.dcft.cli;
 
 import dev.dcft.train.BatchPrediction;
+import dev.dcft.train.QaPostprocess;
+import dev.dcft.train.RunDirectory;
+import dev.dcft.train.SquadTask;
+import dev.dcft.train.TaskModel;
+import dev.dcft.train.TaskRun;
+import dev.dcft.train.TrainConfig;
 import dev.dcft.train.Predictor;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +20,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "predict", description = {"Label new inputs with a run's best adapter, in label names.",
     "Texts: dcft predict --run RUN TEXT... (pairs: \"first ||| second\").",
+    "SQuAD runs: dcft predict --run RUN --question Q --context C prints the answer, its score and its character span.",
     "Files: dcft predict --run RUN --input FILE --output FILE (CSV, TSV or JSONL in; JSONL or CSV out, one line per"
         + " input row; '-' for stdin/stdout); rows stream through, so files larger than memory work."})
 final class PredictCommand implements Callable<Integer> {
@@ -41,6 +48,12 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--skip-bad-rows", description = "Skip (and count) malformed input rows instead of stopping.")
     boolean skipBadRows;
 
+    @Option(names = "--question", description = "SQuAD runs: the question (with --context).")
+    String question;
+
+    @Option(names = "--context", description = "SQuAD runs: the passage the answer is taken from.")
+    String context;
+
     @Parameters(arity = "0..*", paramLabel = "TEXT")
     List<String> texts;
 
@@ -50,6 +63,25 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
+        TrainConfig config = new RunDirectory(run).readConfig();
+        if (config.isSquad() || question != null || context != null) {
+            if (!config.isSquad()) {
+                throw new IllegalArgumentException("--question/--context go with SQuAD runs; this run is " + config.task());
+            }
+            if (question == null || context == null) {
+                throw new IllegalArgumentException("a SQuAD run answers --question Q --context C");
+            }
+            TaskModel model = TaskRun.load(run);
+            try (var base = model.base()) {
+                QaPostprocess.Answer a = SquadTask.answer(model, config, question, context);
+                if (a.text().isEmpty()) {
+                    out.printf("(no answer)\tscore %.4f\tnull odds %.4f%n", a.score(), a.nullOdds());
+                } else {
+                    out.printf("%s\tscore %.4f\tspan [%d, %d)%n", a.text(), a.score(), a.start(), a.end());
+                }
+            }
+            return 0;
+        }
         if (input == null && (texts == null || texts.isEmpty())) {
             throw new IllegalArgumentException("give TEXT arguments or --input FILE");
         }

@@ -29,8 +29,25 @@ import picocli.CommandLine.Spec;
                 + " embedded MiniLM on 2 cores. '--preset paper' applies SPEC section 5 for the task.",
         "Writes RUN_DIR/{adapter/, metrics.json, log.jsonl, curves.png, config.json, checkpoint/}."})
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--task", description = "cola, sst2, mrpc, qqp, stsb, mnli, qnli, rte, wnli (or give --train).")
+    @Option(names = "--task", description = "cola, sst2, mrpc, qqp, stsb, mnli, qnli, rte, wnli, squad (v1.1), squad2 (v2.0),"
+            + " or give --train.")
     String task;
+
+    @Option(names = "--train-file", description = "SQuAD tasks: a SQuAD-format training file (default <data>/squad/v1.1|v2.0/train.json;"
+            + " without one, an article split of dev.json).")
+    String squadTrainFile;
+
+    @Option(names = "--dev-file", description = "SQuAD tasks: a SQuAD-format evaluation file (default <data>/squad/v1.1|v2.0/dev.json).")
+    String squadDevFile;
+
+    @Option(names = "--doc-stride", description = "SQuAD tasks: overlap of consecutive context windows in tokens (default 128).")
+    Integer docStride;
+
+    @Option(names = "--max-answer-length", description = "SQuAD tasks: longest answer in tokens (default 30).")
+    Integer maxAnswerLength;
+
+    @Option(names = "--null-threshold", description = "SQuAD v2.0: answer \"\" when null score - best span score exceeds it (default 0).")
+    Double nullThreshold;
 
     @Option(names = "--train", description = "Your own training file instead of a GLUE task: .csv (RFC 4180, header row), .tsv"
             + " (header row) or .jsonl (one object per line).")
@@ -152,18 +169,27 @@ final class TrainCommand implements Callable<Integer> {
         if (taskType != null) {
             TaskType.parse(taskType);
         }
+        boolean squad = task != null && (task.equalsIgnoreCase("squad") || task.equalsIgnoreCase("squad2"));
+        if (!squad && (squadTrainFile != null || squadDevFile != null || docStride != null || maxAnswerLength != null || nullThreshold != null)) {
+            throw new IllegalArgumentException("--train-file, --dev-file, --doc-stride, --max-answer-length and --null-threshold go with --task squad|squad2");
+        }
+        if (squad && preset.equals("paper")) {
+            throw new IllegalArgumentException("--preset paper holds the paper's GLUE settings; SQuAD runs use cpu");
+        }
         // The user's own data takes the SST-2 row of the cpu preset: single-sentence classification, length 128.
-        GlueTask t = trainFile != null ? GlueTask.SST2 : GlueTask.parse(task);
+        GlueTask t = trainFile != null || squad ? GlueTask.SST2 : GlueTask.parse(task);
         Method m = Method.parse(method);
         TrainConfig b = Presets.base(preset, t, m, model);
         int k = or(kernel, b.kernel());
-        return new TrainConfig(trainFile != null ? TrainConfig.CUSTOM : t.cliName(), model, m.cliName(), k, or(stride, k), or(rank, b.rank()), or(alpha, b.alpha()),
+        return new TrainConfig(squad ? task.toLowerCase(java.util.Locale.ROOT) : trainFile != null ? TrainConfig.CUSTOM : t.cliName(), model, m.cliName(), k, or(stride, k), or(rank, b.rank()), or(alpha, b.alpha()),
                 or(init, b.init()), or(adapterDropout, b.adapterDropout()), targets, targetRegex, or(lr, b.lr()),
-                or(epochs, b.epochs()), or(maxSteps, b.maxSteps()), or(batch, b.batch()), or(maxLen, b.maxLen()),
+                or(epochs, b.epochs()), or(maxSteps, b.maxSteps()), or(batch, b.batch()), or(maxLen, squad ? 384 : b.maxLen()),
                 warmup != null ? warmup : (warmupRatio != null ? 0 : b.warmupSteps()), or(warmupRatio, b.warmupRatio()),
                 or(weightDecay, b.weightDecay()), or(clsDropout, b.clsDropout()), or(gamma, b.gamma()), or(regForm, b.regForm()),
                 or(clip, b.clipNorm()), or(evalEvery, b.evalEvery()), or(saveEvery, b.saveEvery()), or(seed, b.seed()), threads,
-                or(trainLimit, 0), or(evalLimit, 0), skipBadRows, preset, trainFile == null ? null
+                or(trainLimit, 0), or(evalLimit, 0), skipBadRows, preset, squad
+                ? DataConfig.squad(squadTrainFile, squadDevFile, or(docStride, 128), or(maxAnswerLength, 30), or(nullThreshold, 0.0))
+                : trainFile == null ? null
                 : new DataConfig(trainFile, devFile, format, textColumn, textPairColumn, labelColumn, taskType, null, false, 0.1));
     }
 

@@ -19,6 +19,7 @@ public record TaskSpec(String name, TaskType type, List<String> labels, boolean 
             case CLASSIFICATION -> List.of(Metric.ACCURACY, Metric.MACRO_F1, Metric.MCC);
             case REGRESSION -> List.of(Metric.PEARSON, Metric.SPEARMAN);
             case MULTI_LABEL -> List.of(Metric.MICRO_F1, Metric.MACRO_F1);
+            case QUESTION_ANSWERING -> List.of(Metric.EXACT_MATCH, Metric.SQUAD_F1);
         };
         return new TaskSpec(name, type, labels, pairs, metrics);
     }
@@ -31,8 +32,12 @@ public record TaskSpec(String name, TaskType type, List<String> labels, boolean 
         return type == TaskType.MULTI_LABEL;
     }
 
-    /** Outputs of the head: one for regression, one per label otherwise. */
+    public boolean isQuestionAnswering() {
+        return type == TaskType.QUESTION_ANSWERING;
+    }
+
+    /** Outputs of the head (per token for question answering): one for regression, start and end for QA, one per label otherwise. */
     public int numLabels() {
-        return isRegression() ? 1 : labels.size();
+        return isRegression() ? 1 : isQuestionAnswering() ? 2 : labels.size();
     }
 }

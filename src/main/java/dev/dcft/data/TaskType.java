@@ -2,9 +2,11 @@ package dev.dcft.data;
 
 import java.util.Locale;
 
-/** What a task predicts: one class, one number, or a set of classes. Names as Hugging Face's {@code problem_type}. */
+/** What a task predicts: one class, one number, a set of classes, or an answer span. Names as Hugging Face's {@code problem_type}. */
 public enum TaskType {
-    CLASSIFICATION("single_label_classification"), REGRESSION("regression"), MULTI_LABEL("multi_label_classification");
+    CLASSIFICATION("single_label_classification"), REGRESSION("regression"), MULTI_LABEL("multi_label_classification"),
+    /** Extractive question answering (SQuAD): a start and an end logit per token. */
+    QUESTION_ANSWERING("question_answering");
 
     /** Hugging Face's {@code problem_type} value. */
     public final String problemType;
@@ -14,7 +16,11 @@ public enum TaskType {
     }
 
     public String cliName() {
-        return this == MULTI_LABEL ? "multi-label" : name().toLowerCase(Locale.ROOT);
+        return switch (this) {
+            case MULTI_LABEL -> "multi-label";
+            case QUESTION_ANSWERING -> "question-answering";
+            default -> name().toLowerCase(Locale.ROOT);
+        };
     }
 
     public static TaskType parse(String s) {

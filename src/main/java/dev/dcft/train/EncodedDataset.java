@@ -16,6 +16,14 @@ public final class EncodedDataset {
     private final long[][] types;
     private final long padId;
 
+    /** Examples already tokenised elsewhere (question-answering windows): {@code ids[i]} and {@code types[i]} belong to {@code examples.get(i)}. */
+    public EncodedDataset(List<Example> examples, long[][] ids, long[][] types, long padId) {
+        this.examples = examples;
+        this.ids = ids;
+        this.types = types;
+        this.padId = padId;
+    }
+
     public EncodedDataset(List<Example> examples, TextTokenizer tokenizer, long padId) {
         this.examples = examples;
         this.padId = padId;

@@ -23,15 +23,16 @@ public final class Evaluator {
     public float[][] outputs(TaskModel model, EncodedDataset data) {
         model.setTraining(false);
         dev.dcft.engine.Engines.gradientsOff();
-        int labels = model.task().numLabels();
         float[][] out = new float[data.size()][];
         for (int[] batch : data.lengthSortedBatches(batchSize)) {
             try (NDManager scope = model.base().manager().newSubManager()) {
                 EncoderInput in = EncoderInput.of(scope, data.batch(batch), model.encoder().config());
                 NDArray logits = model.logits(in);
                 float[] flat = logits.toFloatArray();
+                // [B, labels], or [B, T, 2] for question answering: a row holds the batch's padded length.
+                int width = flat.length / batch.length;
                 for (int i = 0; i < batch.length; i++) {
-                    out[batch[i]] = java.util.Arrays.copyOfRange(flat, i * labels, (i + 1) * labels);
+                    out[batch[i]] = java.util.Arrays.copyOfRange(flat, i * width, (i + 1) * width);
                 }
             }
         }
@@ -42,8 +43,12 @@ public final class Evaluator {
         Map<String, Double> all = new LinkedHashMap<>();
         double scoreSum = 0;
         for (EvalSet set : sets) {
-            Map<String, Double> m = TaskMetrics.compute(model.task(), set.data().examples(), outputs(model, set.data()));
-            scoreSum += TaskMetrics.score(m);
+            float[][] outputs = outputs(model, set.data());
+            Map<String, Double> m = set.metrics() != null ? new LinkedHashMap<>(set.metrics().apply(outputs))
+                    : TaskMetrics.compute(model.task(), set.data().examples(), outputs);
+            // A set's own metrics may name their ranking score (question answering: the mean of EM and F1).
+            Double own = m.remove("score");
+            scoreSum += own != null ? own : TaskMetrics.score(m);
             m.forEach((k, v) -> all.put(sets.size() == 1 ? k : k + "_" + set.name(), v));
         }
         all.put("score", scoreSum / sets.size());

@@ -14,6 +14,9 @@ import dev.dcft.model.LoadedModel;
 import dev.dcft.model.Encoder;
 import dev.dcft.model.EncoderInput;
 import dev.dcft.model.heads.ClassificationHead;
+import dev.dcft.model.heads.QaHead;
+import dev.dcft.model.heads.TaskHead;
+import dev.dcft.model.nn.Module;
 import dev.dcft.model.nn.Parameter;
 import dev.dcft.model.nn.Scalars;
 import java.io.IOException;
@@ -34,7 +37,7 @@ public final class TaskModel {
     private final LoadedModel base;
     private final AdapterSpec spec;
     private final TaskSpec task;
-    private final ClassificationHead head;
+    private final TaskHead head;
     private final List<DcftLinear> dcftLayers;
     private boolean backpropToEmbeddings;
 
@@ -43,7 +46,9 @@ public final class TaskModel {
         this.spec = spec;
         this.task = task;
         Encoder encoder = base.model();
-        encoder.ensureClassificationPooler(base.manager(), seed + 2);
+        if (!task.isQuestionAnswering()) {
+            encoder.ensureClassificationPooler(base.manager(), seed + 2);
+        }
         Adapters.apply(encoder, spec, base.manager(), seed);
         // The pooler belongs to the task head (SPEC section 2): it trains with every method.
         encoder.namedParameters().forEach((k, p) -> {
@@ -51,8 +56,9 @@ public final class TaskModel {
                 p.setTrainable(true);
             }
         });
-        this.head = new ClassificationHead(base.manager(), encoder.config().hiddenSize, task.numLabels(), (float) clsDropout, seed + 1);
-        head.namedParameters().values().forEach(p -> p.setTrainable(true));
+        this.head = task.isQuestionAnswering() ? new QaHead(base.manager(), encoder.config().hiddenSize, seed + 1)
+                : new ClassificationHead(base.manager(), encoder.config().hiddenSize, task.numLabels(), (float) clsDropout, seed + 1);
+        headModule().namedParameters().values().forEach(p -> p.setTrainable(true));
         this.dcftLayers = Adapters.layers(encoder).values().stream()
                 .filter(l -> l instanceof DcftLinear).map(l -> (DcftLinear) l).toList();
     }
@@ -79,7 +85,7 @@ public final class TaskModel {
 
     public void setTraining(boolean training) {
         base.model().setTraining(training);
-        head.setTraining(training);
+        headModule().setTraining(training);
     }
 
     /** Every trainable tensor by its file name. */
@@ -90,8 +96,12 @@ public final class TaskModel {
                 out.put(k, p);
             }
         });
-        head.namedParameters().forEach((k, p) -> out.put(k, p));
+        headModule().namedParameters().forEach((k, p) -> out.put(k, p));
         return out;
+    }
+
+    private Module headModule() {
+        return (Module) head;
     }
 
     /** Trainable numbers, head included. */
@@ -126,6 +136,21 @@ public final class TaskModel {
             NDArray y = scope.create(targets);
             return logits.reshape(-1).sub(y).square().mean();
         }
+        if (task.isQuestionAnswering()) {
+            // Mean of the start and end cross-entropies over the sequence, as Hugging Face's QA models.
+            long b = logits.getShape().get(0);
+            long t = logits.getShape().get(1);
+            long[] starts = new long[(int) b];
+            long[] ends = new long[(int) b];
+            for (int i = 0; i < b; i++) {
+                starts[i] = (long) targets[2 * i];
+                ends[i] = (long) targets[2 * i + 1];
+            }
+            NDArray logp = logits.logSoftmax(1);
+            NDArray startLoss = logp.get(":, :, 0").mul(scope.create(starts).oneHot((int) t)).sum(new int[] {1}).neg().mean();
+            NDArray endLoss = logp.get(":, :, 1").mul(scope.create(ends).oneHot((int) t)).sum(new int[] {1}).neg().mean();
+            return Scalars.mul(startLoss.add(endLoss), 0.5);
+        }
         if (task.isMultiLabel()) {
             NDArray y = scope.create(targets, logits.getShape());
             // softplus(x) - x*y, written stably as relu(x) - x*y + log(1 + exp(-|x|)); constants through
@@ -156,10 +181,13 @@ public final class TaskModel {
     /** The targets of a batch as {@link #loss} takes them. */
     public float[] targets(List<dev.dcft.data.Example> batch) {
         int k = task.numLabels();
-        float[] out = new float[task.isMultiLabel() ? batch.size() * k : batch.size()];
+        float[] out = new float[task.isMultiLabel() || task.isQuestionAnswering() ? batch.size() * k : batch.size()];
         for (int i = 0; i < batch.size(); i++) {
             var ex = batch.get(i);
-            if (task.isMultiLabel()) {
+            if (task.isQuestionAnswering()) {
+                out[2 * i] = ex.labelSet()[0];
+                out[2 * i + 1] = ex.labelSet()[1];
+            } else if (task.isMultiLabel()) {
                 for (int j : ex.labelSet()) {
                     out[i * k + j] = 1;
                 }
@@ -172,13 +200,13 @@ public final class TaskModel {
 
     /** Writes the trainable state in PEFT's layout (head as modules_to_save), replacing {@code dir}. */
     public void saveAdapter(Path dir, String baseModelName) throws IOException {
-        List<String> save = new ArrayList<>(List.of("classifier"));
+        List<String> save = new ArrayList<>(head.moduleNames());
         if (base.model().hasPooler()) {
             save.add("pooler");
         }
         com.fasterxml.jackson.databind.node.ObjectNode labels = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
         labels.put("problem_type", task.type().problemType);
-        if (!task.isRegression()) {
+        if (!task.isRegression() && !task.isQuestionAnswering()) {
             var id2label = labels.putObject("id2label");
             var label2id = labels.putObject("label2id");
             for (int i = 0; i < task.labels().size(); i++) {
@@ -186,7 +214,8 @@ public final class TaskModel {
                 label2id.put(task.labels().get(i), i);
             }
         }
-        PeftAdapterFiles.save(dir, spec, baseModelName, base.model(), headTensors(), save, "SEQ_CLS", true, labels);
+        PeftAdapterFiles.save(dir, spec, baseModelName, base.model(), headTensors(), save,
+                task.isQuestionAnswering() ? "QUESTION_ANS" : "SEQ_CLS", true, labels);
     }
 
     /** Loads a saved adapter directory's tensors into this (identically configured) model. */

@@ -94,6 +94,9 @@ public final class TaskRun {
 
     /** The task of a saved run, from its configuration alone. */
     public static TaskSpec spec(TrainConfig c) {
+        if (c.isSquad()) {
+            return SquadTask.spec("squad2".equals(c.task()));
+        }
         if (c.isCustom()) {
             DataConfig d = c.data();
             return TaskSpec.custom(java.nio.file.Path.of(d.trainFile()).getFileName().toString(), TaskType.parse(d.taskType()),
@@ -123,6 +126,9 @@ public final class TaskRun {
             config = run.readConfig();
         }
         Engines.configure(config.threads());
+        if (config.isSquad()) {
+            return trainSquad(config, dataDir, run, resume, overwrite, progress, hook, notes);
+        }
         DataSource source = source(config, dataDir);
         if (config.isCustom()) {
             DataConfig learned = learned(config, source);
@@ -136,22 +142,11 @@ public final class TaskRun {
         if (trainExamples.isEmpty()) {
             throw new IllegalArgumentException("no training examples");
         }
-        for (String note : source.notes()) {
-            notes.accept(note);
-        }
-        if (resume && !Checkpoint.exists(run.checkpoint())) {
-            // Killed before its first checkpoint: start over from the saved configuration.
-            notes.accept("no checkpoint yet in " + runDir + ": restarting the run from its saved configuration");
-            run.truncateLog(0);
-            resume = false;
-        } else if (!resume) {
-            run.create(overwrite);
-            run.writeConfig(config);
-        }
+        source.notes().forEach(notes);
+        resume = prepare(run, config, resume, overwrite, notes);
         TaskSpec task = source.spec();
         try (LoadedModel base = ModelLoader.load(config.model())) {
-            TaskModel model = new TaskModel(base, spec(config, base.model().config().modelType.startsWith("deberta")), task,
-                    config.clsDropout(), config.seed());
+            TaskModel model = new TaskModel(base, spec(config, isDeberta(base)), task, config.clsDropout(), config.seed());
             try (TextTokenizer tok = base.tokenizer(config.maxLen())) {
                 long pad = base.model().config().padTokenId;
                 EncodedDataset train = new EncodedDataset(trainExamples, tok, pad);
@@ -159,18 +154,68 @@ public final class TaskRun {
                 for (DataSource.EvalExamples d : source.dev()) {
                     dev.add(new EvalSet(d.name(), new EncodedDataset(d.examples(), tok, pad)));
                 }
-                Trainer trainer = new Trainer(config, model, train, dev, run, config.model());
-                trainer.setProgress(progress);
-                hook.accept(trainer);
-                Trainer.Result result = trainer.run(resume);
-                long trainable = model.trainableCount();
-                if (!result.interrupted()) {
-                    writeMetrics(run, config, result, trainable);
-                    Curves.write(run.curves(), run.readLog(), task);
-                }
-                return new Outcome(result, trainable, trainExamples.size(), source.skipped(), runDir);
+                return runTrainer(config, run, model, train, dev, resume, progress, hook, source.skipped());
             }
         }
+    }
+
+    private static boolean isDeberta(LoadedModel base) {
+        return base.model().config().modelType.startsWith("deberta");
+    }
+
+    /** A new run gets its directory and config; a resume with no checkpoint yet starts over. Returns whether to resume. */
+    private static boolean prepare(RunDirectory run, TrainConfig config, boolean resume, boolean overwrite, Consumer<String> notes)
+            throws IOException {
+        if (resume && !Checkpoint.exists(run.checkpoint())) {
+            // Killed before its first checkpoint: start over from the saved configuration.
+            notes.accept("no checkpoint yet in " + run.dir() + ": restarting the run from its saved configuration");
+            run.truncateLog(0);
+            return false;
+        }
+        if (!resume) {
+            run.create(overwrite);
+            run.writeConfig(config);
+        }
+        return resume;
+    }
+
+    private static Outcome runTrainer(TrainConfig config, RunDirectory run, TaskModel model, EncodedDataset train, List<EvalSet> dev,
+            boolean resume, Trainer.Progress progress, Consumer<Trainer> hook, int skipped) throws IOException {
+        Trainer trainer = new Trainer(config, model, train, dev, run, config.model());
+        trainer.setProgress(progress);
+        hook.accept(trainer);
+        Trainer.Result result = trainer.run(resume);
+        long trainable = model.trainableCount();
+        if (!result.interrupted()) {
+            writeMetrics(run, config, result, trainable);
+            Curves.write(run.curves(), run.readLog(), model.task());
+        }
+        return new Outcome(result, trainable, train.size(), skipped, run.dir());
+    }
+
+    /** SQuAD: windows of the questions, QA head, evaluation by the official metrics. */
+    private static Outcome trainSquad(TrainConfig config, Path dataDir, RunDirectory run, boolean resume, boolean overwrite,
+            Trainer.Progress progress, Consumer<Trainer> hook, Consumer<String> notes) throws IOException {
+        SquadTask.Data data = SquadTask.load(config, dataDir);
+        data.notes().forEach(notes);
+        resume = prepare(run, config, resume, overwrite, notes);
+        boolean v2 = "squad2".equals(config.task());
+        try (LoadedModel base = ModelLoader.load(config.model())) {
+            TaskModel model = new TaskModel(base, spec(config, isDeberta(base)), SquadTask.spec(v2), config.clsDropout(), config.seed());
+            try (var features = qaFeatures(base, config)) {
+                long pad = base.model().config().padTokenId;
+                EncodedDataset train = SquadTask.trainSet(data.train(), features, pad);
+                notes.accept(String.format("%,d training questions in %,d windows; %,d evaluation questions", data.train().size(), train.size(),
+                        data.eval().size()));
+                EvalSet dev = SquadTask.evalSet(data.eval(), features, pad, config.data(), v2, run.dir());
+                return runTrainer(config, run, model, train, List.of(dev), resume, progress, hook, data.skipped());
+            }
+        }
+    }
+
+    static dev.dcft.data.squad.QaFeatures qaFeatures(LoadedModel base, TrainConfig c) {
+        int stride = c.data() != null && c.data().docStride() > 0 ? c.data().docStride() : SquadTask.DOC_STRIDE;
+        return new dev.dcft.data.squad.QaFeatures(base.tokenizerFiles().get("tokenizer.json"), Math.min(c.maxLen(), base.positionLimit()), stride);
     }
 
     static void writeMetrics(RunDirectory run, TrainConfig c, Trainer.Result r, long trainable) throws IOException {
@@ -226,6 +271,13 @@ public final class TaskRun {
     public static Map<String, Double> evaluate(Path runDir, Path dataDir, String taskOverride) throws IOException {
         TrainConfig c = new RunDirectory(runDir).readConfig();
         TaskModel model = load(runDir);
+        if (c.isSquad()) {
+            try (LoadedModel base = model.base(); var features = qaFeatures(base, c)) {
+                SquadTask.Data data = SquadTask.load(c, dataDir);
+                EvalSet dev = SquadTask.evalSet(data.eval(), features, base.model().config().padTokenId, c.data(), "squad2".equals(c.task()), null);
+                return new Evaluator(64).evaluate(model, List.of(dev));
+            }
+        }
         try (LoadedModel base = model.base(); TextTokenizer tok = base.tokenizer(c.maxLen())) {
             DataSource source;
             if (taskOverride != null) {

@@ -47,7 +47,12 @@ public record TrainConfig(
     public static final String CUSTOM = "custom";
 
     public boolean isCustom() {
-        return data != null && data.trainFile() != null;
+        return data != null && data.trainFile() != null && !isSquad();
+    }
+
+    /** SQuAD v1.1 ({@code squad}) or v2.0 ({@code squad2}). */
+    public boolean isSquad() {
+        return "squad".equals(task) || "squad2".equals(task);
     }
 
     public TrainConfig withTask(String t) {

@@ -181,6 +181,11 @@ public final class Trainer {
                     bestStep = step;
                     best = last;
                     model.saveAdapter(run.adapter(), baseModelName);
+                    for (EvalSet set : dev) {
+                        if (set.onBest() != null) {
+                            set.onBest().run();
+                        }
+                    }
                 }
             }
             run.appendLog(entry);

@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
  * Pooling is the encoder's pooler (tanh(dense(CLS))) when it has one, else the mean over real
  * tokens (sentence-transformers models such as all-MiniLM-L6-v2 were trained for that).
  */
-public final class ClassificationHead extends Module {
+public final class ClassificationHead extends Module implements TaskHead {
     private final Linear classifier;
     private final float dropout;
     private final int numLabels;
@@ -34,9 +34,15 @@ public final class ClassificationHead extends Module {
     }
 
     /** Logits (or the regression output) {@code [B, numLabels]} from the last hidden states. */
+    @Override
     public NDArray forward(Encoder encoder, NDArray lastHidden, NDArray mask) {
         NDArray pooled = encoder.hasPooler() ? encoder.pool(lastHidden) : Encoder.meanPool(lastHidden, mask);
         return classifier.forward(Activations.dropout(pooled, dropout, isTraining()));
+    }
+
+    @Override
+    public java.util.List<String> moduleNames() {
+        return java.util.List.of("classifier");
     }
 
     public int numLabels() {
