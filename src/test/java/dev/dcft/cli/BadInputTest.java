@@ -5,12 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dcft.io.AtomicFiles;
+import dev.dcft.testing.CliRunner;
 import dev.dcft.testing.RawSafetensors;
 import dev.dcft.testing.TestModels;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -34,20 +33,14 @@ class BadInputTest {
         TestModels.writeTinyHfDirectory(good, false, 3);
     }
 
-    record Result(int code, String out, String err) {
-    }
-
-    static Result cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
-        return new Result(code, out.toString(), err.toString());
+    static CliRunner.Result cli(String... args) {
+        return CliRunner.run(args);
     }
 
     /** Runs export on a bad model and checks the one-line error and that --out was never created. */
     private void assertExportFails(Path model, String... fragments) throws IOException {
         Path out = tmp.resolve("out-" + System.nanoTime());
-        Result r = cli("export", "--model", model.toString(), "--out", out.toString());
+        CliRunner.Result r = cli("export", "--model", model.toString(), "--out", out.toString());
         assertEquals(1, r.code(), r.err());
         String err = r.err().strip();
         assertEquals(1, err.lines().count(), "one line, no stack trace: " + err);
@@ -74,7 +67,7 @@ class BadInputTest {
 
     @Test
     void goodTinyModelExports() {
-        Result r = cli("export", "--model", good.toString(), "--out", tmp.resolve("fine").toString());
+        CliRunner.Result r = cli("export", "--model", good.toString(), "--out", tmp.resolve("fine").toString());
         assertEquals(0, r.code(), r.err());
     }
 
@@ -197,7 +190,7 @@ class BadInputTest {
     void existingOutputIsNeverOverwritten() throws IOException {
         Path out = Files.createDirectories(tmp.resolve("keep"));
         Files.writeString(out.resolve("precious.txt"), "mine");
-        Result r = cli("export", "--model", good.toString(), "--out", out.toString());
+        CliRunner.Result r = cli("export", "--model", good.toString(), "--out", out.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("exists and is not empty"), r.err());
         assertEquals("mine", Files.readString(out.resolve("precious.txt")));
@@ -225,7 +218,7 @@ class BadInputTest {
 
     @Test
     void verboseShowsTheStackTrace() {
-        Result r = cli("info", "--verbose", "--model", tmp.resolve("nothing").toString());
+        CliRunner.Result r = cli("info", "--verbose", "--model", tmp.resolve("nothing").toString());
         assertEquals(1, r.code());
         assertTrue(r.err().lines().count() > 2, r.err());
     }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class CliOutputTest {
     @Test
     void infoJsonDescribesMiniLm() throws Exception {
-        BadInputTest.Result r = BadInputTest.cli("info", "--json");
+        dev.dcft.testing.CliRunner.Result r = BadInputTest.cli("info", "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertEquals(6, j.get("layers").asInt());
@@ -29,7 +29,7 @@ class CliOutputTest {
 
     @Test
     void embedJsonHasModelDimAndUnitVectors() throws Exception {
-        BadInputTest.Result r = BadInputTest.cli("embed", "--json", "first text", "second text");
+        dev.dcft.testing.CliRunner.Result r = BadInputTest.cli("embed", "--json", "first text", "second text");
         assertEquals(0, r.code(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertEquals("minilm-l6", j.get("model").asText());

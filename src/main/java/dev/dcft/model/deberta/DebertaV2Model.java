@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.dcft.model.Encoder;
 import dev.dcft.model.EncoderInput;
+import dev.dcft.model.nn.Inits;
 import dev.dcft.model.nn.Linear;
-import java.util.SplittableRandom;
 
 /**
  * DeBERTa-v2/v3 with exactly the mathematics of Hugging Face's DebertaV2Model, named as it names
@@ -69,15 +69,6 @@ public final class DebertaV2Model extends Encoder {
         }
         pooler = addChild("pooler", new ContextPooler(manager, config));
         pooler.setTraining(isTraining());
-        Linear dense = (Linear) pooler.child("dense");
-        SplittableRandom rng = new SplittableRandom(seed);
-        int h = config.hiddenSize;
-        float[] w = new float[h * h];
-        for (int i = 0; i < w.length; i++) {
-            double u = rng.nextDouble();
-            double v = rng.nextDouble();
-            w[i] = (float) (config.initializerRange * Math.sqrt(-2 * Math.log(1 - u)) * Math.cos(2 * Math.PI * v));
-        }
-        dense.weight().set(manager.create(w, dense.weight().value().getShape()));
+        Inits.normal((Linear) pooler.child("dense"), manager, config.initializerRange, seed);
     }
 }

@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.dcft.model.Encoder;
 import dev.dcft.model.nn.Activations;
+import dev.dcft.model.nn.Inits;
 import dev.dcft.model.nn.Linear;
 import dev.dcft.model.nn.Module;
-import java.util.SplittableRandom;
 
 /**
  * Sequence classification or regression on top of an encoder, as Hugging Face's
@@ -23,14 +23,7 @@ public final class ClassificationHead extends Module implements TaskHead {
         this.numLabels = numLabels;
         this.dropout = dropout;
         this.classifier = addChild("classifier", new Linear(manager, hidden, numLabels, true));
-        SplittableRandom rng = new SplittableRandom(seed);
-        float[] w = new float[hidden * numLabels];
-        for (int i = 0; i < w.length; i++) {
-            double u = rng.nextDouble();
-            double v = rng.nextDouble();
-            w[i] = (float) (0.02 * Math.sqrt(-2 * Math.log(1 - u)) * Math.cos(2 * Math.PI * v));
-        }
-        classifier.weight().set(manager.create(w, classifier.weight().value().getShape()));
+        Inits.normal(classifier, manager, 0.02, seed);
     }
 
     /** Logits (or the regression output) {@code [B, numLabels]} from the last hidden states. */

@@ -3,10 +3,10 @@ package dev.dcft.model.heads;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.dcft.model.Encoder;
+import dev.dcft.model.nn.Inits;
 import dev.dcft.model.nn.Linear;
 import dev.dcft.model.nn.Module;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * Extractive question answering as Hugging Face's *ForQuestionAnswering: {@code qa_outputs},
@@ -17,14 +17,7 @@ public final class QaHead extends Module implements TaskHead {
 
     public QaHead(NDManager manager, int hidden, long seed) {
         qaOutputs = addChild("qa_outputs", new Linear(manager, hidden, 2, true));
-        SplittableRandom rng = new SplittableRandom(seed);
-        float[] w = new float[hidden * 2];
-        for (int i = 0; i < w.length; i++) {
-            double u = rng.nextDouble();
-            double v = rng.nextDouble();
-            w[i] = (float) (0.02 * Math.sqrt(-2 * Math.log(1 - u)) * Math.cos(2 * Math.PI * v));
-        }
-        qaOutputs.weight().set(manager.create(w, qaOutputs.weight().value().getShape()));
+        Inits.normal(qaOutputs, manager, 0.02, seed);
     }
 
     @Override
