@@ -29,7 +29,17 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, Double> m = TaskRun.evaluate(run, data, task);
+        var err = spec.commandLine().getErr();
+        long[] shown = {0};
+        Map<String, Double> m = TaskRun.evaluate(run, data, task, (done, total) -> {
+            // Long evaluations (SQuAD windows) say how far they are, at most every 2 s.
+            long now = System.currentTimeMillis();
+            if (total >= 500 && (now - shown[0] > 2000 || done == total)) {
+                shown[0] = now;
+                err.printf("\revaluating %,d/%,d%s", done, total, done == total ? "\n" : "");
+                err.flush();
+            }
+        });
         var out = spec.commandLine().getOut();
         if (json) {
             out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(m));

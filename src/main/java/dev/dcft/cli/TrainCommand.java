@@ -228,7 +228,14 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 bar[0].stepTo(step);
                 bar[0].setExtraMessage(String.format("epoch %d loss %.4f %.0f tok/s", epoch, loss, tps));
-            }, t -> trainer[0] = t, note -> out.println(note));
+            }, t -> {
+                trainer[0] = t;
+                t.evalProgress = (done, total) -> {
+                    if (bar[0] != null && total >= 500) {
+                        bar[0].setExtraMessage(String.format("evaluating %,d/%,d", done, total));
+                    }
+                };
+            }, note -> out.println(note));
             if (bar[0] != null) {
                 bar[0].close();
             }

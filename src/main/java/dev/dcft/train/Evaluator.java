@@ -13,10 +13,22 @@ import java.util.Map;
  * score is the mean over sets.
  */
 public final class Evaluator {
+    /** Hears how many inputs of how many are done during an evaluation (thousands of SQuAD windows take minutes on a CPU). */
+    @FunctionalInterface
+    public interface Progress {
+        void update(int done, int total);
+    }
+
     private final int batchSize;
+    private final Progress progress;
 
     public Evaluator(int batchSize) {
+        this(batchSize, (d, t) -> { });
+    }
+
+    public Evaluator(int batchSize, Progress progress) {
         this.batchSize = batchSize;
+        this.progress = progress;
     }
 
     /** Raw model outputs, in the dataset's order. */
@@ -24,6 +36,7 @@ public final class Evaluator {
         model.setTraining(false);
         dev.dcft.engine.Engines.gradientsOff();
         float[][] out = new float[data.size()][];
+        int done = 0;
         for (int[] batch : data.lengthSortedBatches(batchSize)) {
             try (NDManager scope = model.base().manager().newSubManager()) {
                 EncoderInput in = EncoderInput.of(scope, data.batch(batch), model.encoder().config());
@@ -35,6 +48,8 @@ public final class Evaluator {
                     out[batch[i]] = java.util.Arrays.copyOfRange(flat, i * width, (i + 1) * width);
                 }
             }
+            done += batch.length;
+            progress.update(done, data.size());
         }
         return out;
     }

@@ -269,13 +269,19 @@ public final class TaskRun {
      * for a task with as many outputs), or the run's own dev file or split.
      */
     public static Map<String, Double> evaluate(Path runDir, Path dataDir, String taskOverride) throws IOException {
+        return evaluate(runDir, dataDir, taskOverride, (d, t) -> { });
+    }
+
+    /** As above; {@code progress} hears how many evaluation inputs (SQuAD: windows) are done. */
+    public static Map<String, Double> evaluate(Path runDir, Path dataDir, String taskOverride, Evaluator.Progress progress)
+            throws IOException {
         TrainConfig c = new RunDirectory(runDir).readConfig();
         TaskModel model = load(runDir);
         if (c.isSquad()) {
             try (LoadedModel base = model.base(); var features = qaFeatures(base, c)) {
                 SquadTask.Data data = SquadTask.load(c, dataDir);
                 EvalSet dev = SquadTask.evalSet(data.eval(), features, base.model().config().padTokenId, c.data(), "squad2".equals(c.task()), null);
-                return new Evaluator(64).evaluate(model, List.of(dev));
+                return new Evaluator(64, progress).evaluate(model, List.of(dev));
             }
         }
         try (LoadedModel base = model.base(); TextTokenizer tok = base.tokenizer(c.maxLen())) {
@@ -294,7 +300,7 @@ public final class TaskRun {
             for (DataSource.EvalExamples d : source.dev()) {
                 sets.add(new EvalSet(d.name(), new EncodedDataset(d.examples(), tok, base.model().config().padTokenId)));
             }
-            return new Evaluator(64).evaluate(model, sets);
+            return new Evaluator(64, progress).evaluate(model, sets);
         }
     }
 

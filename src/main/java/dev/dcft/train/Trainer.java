@@ -50,6 +50,8 @@ public final class Trainer {
     private final CountDownLatch stopped = new CountDownLatch(1);
     /** Test hook: throws right after this step, as a SIGKILL would stop the process (nothing saved). */
     IntConsumer afterStep = s -> { };
+    /** Hears evaluation progress (inputs done of total); the CLI shows it in its progress bar. */
+    public Evaluator.Progress evalProgress = (d, t) -> { };
 
     public Trainer(TrainConfig config, TaskModel model, EncodedDataset train, List<EvalSet> dev, RunDirectory run, String baseModelName) {
         this.config = config;
@@ -104,7 +106,7 @@ public final class Trainer {
         Map<String, Parameter> params = model.trainable();
         NDManager optimizerState = model.base().manager().newSubManager();
         AdamW adam = new AdamW(params, optimizerState, 0.9, 0.999, 1e-8, config.weightDecay());
-        Evaluator evaluator = new Evaluator(64);
+        Evaluator evaluator = new Evaluator(64, (d, t) -> evalProgress.update(d, t));
         int total = totalSteps();
         LinearSchedule schedule = new LinearSchedule(config.lr(), config.warmup(total), total);
         OrthogonalRegularizer reg = new OrthogonalRegularizer(config.gamma(), OrthogonalRegularizer.Form.parse(config.regForm()));
