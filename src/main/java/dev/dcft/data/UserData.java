@@ -52,13 +52,13 @@ public final class UserData {
         TaskType type = o.taskType() != null ? o.taskType() : infer(trainRaw, o.trainFile());
         notes.add("task type: " + type.cliName() + (o.taskType() != null ? " (given)" : " (inferred from the '" + cols.label + "' column)"));
         List<String> labels = type == TaskType.REGRESSION ? List.of() : labelNames(trainRaw, type);
-        if (type != TaskType.REGRESSION && labels.size() < 2 && type == TaskType.CLASSIFICATION) {
+        if (type == TaskType.CLASSIFICATION && labels.size() < 2) {
             throw new ModelFormatException(o.trainFile(), "only one label value (" + labels + ") in column '" + cols.label
                     + "': a classifier needs at least two");
         }
         List<Example> train = new ArrayList<>();
         for (Raw raw : trainRaw) {
-            train.add(example(raw, type, labels, o.trainFile(), true));
+            train.add(example(raw, type, labels, o.trainFile()));
         }
         List<Example> dev = new ArrayList<>();
         if (o.devFile() != null) {
@@ -66,7 +66,7 @@ public final class UserData {
                 Columns devCols = Columns.resolve(r.columns(), new Options(o.devFile(), null, o.format(), cols.text, cols.pair, cols.label,
                         type, o.skipBadRows(), 0, 0), r.source());
                 for (Raw raw : rows(r, devCols, o.skipBadRows(), skipped, false)) {
-                    dev.add(example(raw, type, labels, o.devFile(), false));
+                    dev.add(example(raw, type, labels, o.devFile()));
                 }
             }
             if (dev.isEmpty()) {
@@ -157,10 +157,11 @@ public final class UserData {
     /** Strings or integers: classification; fractional numbers: regression; lists: multi-label. */
     static TaskType infer(List<Raw> rows, String file) {
         boolean lists = false;
-        boolean jsonStrings = false;
+        boolean strings = false;
         boolean jsonNumbers = false;
         boolean fractional = false;
         boolean words = false;
+        boolean wordStrings = false;
         for (Raw r : rows) {
             Object v = r.label();
             if (v instanceof List<?>) {
@@ -171,10 +172,11 @@ public final class UserData {
                 jsonNumbers = true;
                 fractional |= d != Math.rint(d);
             } else if (v instanceof String s) {
-                jsonStrings = true;
+                strings = true;
                 Double d = number(s);
                 if (d == null) {
                     words = true;
+                    wordStrings = true;
                 } else {
                     fractional |= d != Math.rint(d) || s.contains(".");
                 }
@@ -182,7 +184,7 @@ public final class UserData {
                 words = true;
             }
         }
-        if (lists && (jsonNumbers || jsonStrings || words)) {
+        if (lists && (jsonNumbers || strings || words)) {
             throw new ModelFormatException(file, "mixed label types: some labels are lists, others single values");
         }
         if (lists) {
@@ -192,7 +194,7 @@ public final class UserData {
             throw new ModelFormatException(file, "mixed label types: some labels are fractional numbers, others words"
                     + " (give --task-type to decide)");
         }
-        if (jsonNumbers && rows.stream().anyMatch(r -> r.label() instanceof String s && number(s) == null)) {
+        if (jsonNumbers && wordStrings) {
             throw new ModelFormatException(file, "mixed label types: some labels are JSON numbers, others strings");
         }
         return fractional ? TaskType.REGRESSION : TaskType.CLASSIFICATION;
@@ -239,7 +241,7 @@ public final class UserData {
         return out;
     }
 
-    private static Example example(Raw r, TaskType type, List<String> labels, String file, boolean training) {
+    private static Example example(Raw r, TaskType type, List<String> labels, String file) {
         switch (type) {
             case REGRESSION -> {
                 Double d = r.label() instanceof Number n ? Double.valueOf(n.doubleValue()) : number(r.label().toString());
@@ -252,17 +254,17 @@ public final class UserData {
                 List<String> names = values(r.label(), type);
                 int[] set = new int[names.size()];
                 for (int i = 0; i < set.length; i++) {
-                    set[i] = index(labels, names.get(i), file, r.line(), training);
+                    set[i] = index(labels, names.get(i), file, r.line());
                 }
                 return new Example(r.a(), r.b(), 0, 0, r.line(), set);
             }
             default -> {
-                return new Example(r.a(), r.b(), index(labels, scalar(r.label()), file, r.line(), training), 0, r.line());
+                return new Example(r.a(), r.b(), index(labels, scalar(r.label()), file, r.line()), 0, r.line());
             }
         }
     }
 
-    private static int index(List<String> labels, String name, String file, int line, boolean training) {
+    private static int index(List<String> labels, String name, String file, int line) {
         int i = labels.indexOf(name);
         if (i < 0) {
             throw new ModelFormatException(file + ":" + line + ": label '" + name + "' never appears in the training file"

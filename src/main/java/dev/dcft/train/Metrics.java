@@ -18,19 +18,7 @@ public final class Metrics {
 
     /** F1 of the positive class (label 1); 0 when there are no true positives. */
     public static double f1(int[] predicted, int[] gold) {
-        int tp = 0;
-        int fp = 0;
-        int fn = 0;
-        for (int i = 0; i < gold.length; i++) {
-            if (predicted[i] == 1 && gold[i] == 1) {
-                tp++;
-            } else if (predicted[i] == 1) {
-                fp++;
-            } else if (gold[i] == 1) {
-                fn++;
-            }
-        }
-        return tp == 0 ? 0 : 2.0 * tp / (2.0 * tp + fp + fn);
+        return f1Of(predicted, gold, 1);
     }
 
     /** F1 of class {@code c} treating it as positive; 0 when it has no true positives. */

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * SQuAD v1.1 ({@code squad}) and v2.0 ({@code squad2}) as a run's data: the files (given, or
@@ -47,7 +48,7 @@ public final class SquadTask {
     }
 
     public static Data load(TrainConfig c, Path dataDir) {
-        boolean v2 = "squad2".equals(c.task());
+        boolean v2 = c.isSquadV2();
         DataConfig d = c.data();
         boolean skip = c.skipBadRows();
         List<String> notes = new ArrayList<>();
@@ -138,36 +139,37 @@ public final class SquadTask {
         QaPostprocess post = new QaPostprocess(N_BEST, d.maxAnswerLength() > 0 ? d.maxAnswerLength() : MAX_ANSWER_LENGTH, v2, d.nullThreshold());
         List<SquadMetrics.Gold> gold = questions.stream()
                 .map(q -> new SquadMetrics.Gold(q.id(), q.answers().stream().map(SquadQuestion.Answer::text).toList())).toList();
-        Map<String, QaPostprocess.Answer>[] last = new Map[1];
+        AtomicReference<Predictions> last = new AtomicReference<>();
         return new EvalSet("dev", dataset(feats, padId), outputs -> {
-            Map<String, QaPostprocess.Answer> answers = post.answers(questions, feats, outputs);
-            last[0] = answers;
-            Map<String, String> preds = new LinkedHashMap<>();
-            Map<String, Double> odds = new LinkedHashMap<>();
-            answers.forEach((id, a) -> {
-                preds.put(id, a.text());
-                odds.put(id, a.nullOdds());
-            });
-            Map<String, Double> m = new LinkedHashMap<>(v2 ? SquadMetrics.v2(gold, preds, odds) : SquadMetrics.v1(gold, preds));
+            Predictions p = Predictions.of(post.answers(questions, feats, outputs));
+            last.set(p);
+            Map<String, Double> m = new LinkedHashMap<>(v2 ? SquadMetrics.v2(gold, p.texts(), p.nullOdds()) : SquadMetrics.v1(gold, p.texts()));
             m.put("score", (m.getOrDefault(v2 ? "exact" : "exact_match", 0.0) + m.get("f1")) / 2);
             return m;
-        }, runDir == null ? null : () -> writePredictions(runDir, last[0], v2));
+        }, runDir == null ? null : () -> writePredictions(runDir, last.get(), v2));
     }
 
-    static void writePredictions(Path runDir, Map<String, QaPostprocess.Answer> answers, boolean v2) {
-        if (answers == null) {
+    /** One evaluation's answers as the official files hold them: id -> text, and id -> null odds (v2.0). */
+    record Predictions(Map<String, String> texts, Map<String, Double> nullOdds) {
+        static Predictions of(Map<String, QaPostprocess.Answer> answers) {
+            Map<String, String> texts = new LinkedHashMap<>();
+            Map<String, Double> odds = new LinkedHashMap<>();
+            answers.forEach((id, a) -> {
+                texts.put(id, a.text());
+                odds.put(id, a.nullOdds());
+            });
+            return new Predictions(texts, odds);
+        }
+    }
+
+    static void writePredictions(Path runDir, Predictions p, boolean v2) {
+        if (p == null) {
             return;
         }
-        Map<String, String> preds = new LinkedHashMap<>();
-        Map<String, Double> odds = new LinkedHashMap<>();
-        answers.forEach((id, a) -> {
-            preds.put(id, a.text());
-            odds.put(id, a.nullOdds());
-        });
         try {
-            AtomicFiles.writeString(runDir.resolve("predictions.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(preds));
+            AtomicFiles.writeString(runDir.resolve("predictions.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(p.texts()));
             if (v2) {
-                AtomicFiles.writeString(runDir.resolve("null_odds.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(odds));
+                AtomicFiles.writeString(runDir.resolve("null_odds.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(p.nullOdds()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -185,7 +187,7 @@ public final class SquadTask {
             float[][] out = new Evaluator(64).outputs(model, dataset(feats, model.base().model().config().padTokenId));
             DataConfig d = c.data();
             QaPostprocess post = new QaPostprocess(N_BEST, d != null && d.maxAnswerLength() > 0 ? d.maxAnswerLength() : MAX_ANSWER_LENGTH,
-                    "squad2".equals(c.task()), d == null ? 0 : d.nullThreshold());
+                    c.isSquadV2(), d == null ? 0 : d.nullThreshold());
             return post.answers(List.of(q), feats, out).get("q");
         }
     }

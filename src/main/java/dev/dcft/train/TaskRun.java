@@ -95,7 +95,7 @@ public final class TaskRun {
     /** The task of a saved run, from its configuration alone. */
     public static TaskSpec spec(TrainConfig c) {
         if (c.isSquad()) {
-            return SquadTask.spec("squad2".equals(c.task()));
+            return SquadTask.spec(c.isSquadV2());
         }
         if (c.isCustom()) {
             DataConfig d = c.data();
@@ -108,8 +108,7 @@ public final class TaskRun {
     static List<Example> read(DataLocator data, GlueTask task, String file, boolean skipBad, int[] skipped, int limit) {
         GlueReader.Result r = GlueReader.read(data.file(task, file), task, skipBad);
         skipped[0] += r.skipped();
-        List<Example> ex = r.examples();
-        return limit > 0 && limit < ex.size() ? ex.subList(0, limit) : ex;
+        return limit(r.examples(), limit);
     }
 
     /** Trains (or resumes) a run. {@code hook} sees the trainer before it starts (Ctrl-C wiring, tests). */
@@ -199,7 +198,7 @@ public final class TaskRun {
         SquadTask.Data data = SquadTask.load(config, dataDir);
         data.notes().forEach(notes);
         resume = prepare(run, config, resume, overwrite, notes);
-        boolean v2 = "squad2".equals(config.task());
+        boolean v2 = config.isSquadV2();
         try (LoadedModel base = ModelLoader.load(config.model())) {
             TaskModel model = new TaskModel(base, spec(config, isDeberta(base)), SquadTask.spec(v2), config.clsDropout(), config.seed());
             try (var features = qaFeatures(base, config)) {
@@ -280,7 +279,7 @@ public final class TaskRun {
         if (c.isSquad()) {
             try (LoadedModel base = model.base(); var features = qaFeatures(base, c)) {
                 SquadTask.Data data = SquadTask.load(c, dataDir);
-                EvalSet dev = SquadTask.evalSet(data.eval(), features, base.model().config().padTokenId, c.data(), "squad2".equals(c.task()), null);
+                EvalSet dev = SquadTask.evalSet(data.eval(), features, base.model().config().padTokenId, c.data(), c.isSquadV2(), null);
                 return new Evaluator(64, progress).evaluate(model, List.of(dev));
             }
         }

@@ -52,7 +52,11 @@ public record TrainConfig(
 
     /** SQuAD v1.1 ({@code squad}) or v2.0 ({@code squad2}). */
     public boolean isSquad() {
-        return "squad".equals(task) || "squad2".equals(task);
+        return "squad".equals(task) || isSquadV2();
+    }
+
+    public boolean isSquadV2() {
+        return "squad2".equals(task);
     }
 
     public TrainConfig withTask(String t) {

@@ -40,25 +40,27 @@ public final class TfBundleReader {
     private TfBundleReader() {
     }
 
-    /** Names and entries of the index, in key order (the empty header key excluded). */
-    public static Map<String, Entry> readIndex(byte[] index, String source) {
-        Map<String, byte[]> table = readTable(index, source);
-        Map<String, Entry> out = new LinkedHashMap<>();
-        for (Map.Entry<String, byte[]> e : table.entrySet()) {
-            if (e.getKey().isEmpty()) {
-                continue;
-            }
-            out.put(e.getKey(), Entry.parse(e.getValue(), source, e.getKey()));
-        }
-        return out;
+    /** A parsed index: how many data shards its header declares, and its entries in key order. */
+    public record Index(int shardCount, Map<String, Entry> entries) {
     }
 
-    /** Number of shards the index's header declares. */
-    public static int shardCount(byte[] index, String source) {
-        byte[] header = readTable(index, source).get("");
+    /** Parses the index table once: the header (empty key) and every entry. */
+    public static Index readIndex(byte[] index, String source) {
+        Map<String, byte[]> table = readTable(index, source);
+        byte[] header = table.get("");
         if (header == null) {
             throw new ModelFormatException(source, "no bundle header in the index (not a TensorFlow checkpoint index?)");
         }
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        for (Map.Entry<String, byte[]> e : table.entrySet()) {
+            if (!e.getKey().isEmpty()) {
+                entries.put(e.getKey(), Entry.parse(e.getValue(), source, e.getKey()));
+            }
+        }
+        return new Index(shardCount(header, source), entries);
+    }
+
+    private static int shardCount(byte[] header, String source) {
         ProtoReader r = new ProtoReader(ByteBuffer.wrap(header), 0, header.length);
         int shards = 1;
         try {
@@ -77,13 +79,12 @@ public final class TfBundleReader {
     }
 
     /** Reads every floating-point variable as fp32, checking each entry against its shard. */
-    public static Map<String, HostTensor> read(byte[] index, Shards shards, String source) {
-        int declared = shardCount(index, source);
-        if (declared != shards.count()) {
-            throw new ModelFormatException(source, "the index declares " + declared + " data shard(s), " + shards.count() + " found");
+    public static Map<String, HostTensor> read(Index index, Shards shards, String source) {
+        if (index.shardCount() != shards.count()) {
+            throw new ModelFormatException(source, "the index declares " + index.shardCount() + " data shard(s), " + shards.count() + " found");
         }
         Map<String, HostTensor> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Entry> e : readIndex(index, source).entrySet()) {
+        for (Map.Entry<String, Entry> e : index.entries().entrySet()) {
             Entry en = e.getValue();
             int width = switch (en.dtype) {
                 case DT_FLOAT -> 4;
@@ -268,8 +269,7 @@ public final class TfBundleReader {
             int shared = (int) r.readVarint();
             int nonShared = (int) r.readVarint();
             int valueLen = (int) r.readVarint();
-            int[] span = {0, 0};
-            int pos = position(r);
+            int pos = r.position();
             if (shared > key.length || nonShared < 0 || valueLen < 0 || (long) pos + nonShared + valueLen > limit) {
                 throw new ModelFormatException(source, "corrupt checkpoint index: entry runs past its block");
             }
@@ -282,10 +282,5 @@ public final class TfBundleReader {
             r = new ProtoReader(b, pos + nonShared + valueLen, (int) limit);
         }
         return out;
-    }
-
-    /** The reader's current byte position (a zero-length field read tells it). */
-    private static int position(ProtoReader r) {
-        return r.position();
     }
 }

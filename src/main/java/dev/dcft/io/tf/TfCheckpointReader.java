@@ -46,7 +46,8 @@ public final class TfCheckpointReader implements CheckpointReader {
         } catch (IOException e) {
             throw new ModelFormatException(index, "cannot read: " + e.getMessage());
         }
-        int count = TfBundleReader.shardCount(indexBytes, index.toString());
+        TfBundleReader.Index parsed = TfBundleReader.readIndex(indexBytes, index.toString());
+        int count = parsed.shardCount();
         List<Path> shards = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             Path shard = index.resolveSibling(String.format("%s.data-%05d-of-%05d", prefix, i, count));
@@ -56,7 +57,7 @@ public final class TfCheckpointReader implements CheckpointReader {
             shards.add(shard);
         }
         try (FileShards files = new FileShards(shards)) {
-            Map<String, HostTensor> tf = TfBundleReader.read(indexBytes, files, index.toString());
+            Map<String, HostTensor> tf = TfBundleReader.read(parsed, files, index.toString());
             return new Checkpoint(config, configFile(dir).toString(), TfBertNames.toHf(tf), index.toString());
         }
     }

@@ -47,7 +47,8 @@ public final class TfZippedSavedModel {
         if (index == null) {
             throw new ModelFormatException(source, "no variables/variables.index inside");
         }
-        int count = TfBundleReader.shardCount(index, source);
+        TfBundleReader.Index parsed = TfBundleReader.readIndex(index, source);
+        int count = parsed.shardCount();
         byte[][] shards = new byte[count][];
         for (int i = 0; i < count; i++) {
             shards[i] = entries.get(String.format("variables/variables.data-%05d-of-%05d", i, count));
@@ -71,6 +72,6 @@ public final class TfZippedSavedModel {
                 return ByteBuffer.wrap(shards[s], (int) offset, size).slice();
             }
         };
-        return new Checkpoint(config, source + " (config)", TfBertNames.toHf(TfBundleReader.read(index, data, source)), source);
+        return new Checkpoint(config, source + " (config)", TfBertNames.toHf(TfBundleReader.read(parsed, data, source)), source);
     }
 }
