@@ -2,8 +2,10 @@ package dev.dcft.adapters;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.dcft.engine.Bf16;
 import dev.dcft.model.nn.Linear;
 import dev.dcft.model.nn.Module;
+import dev.dcft.model.nn.Scope;
 
 /**
  * What every adapter layer shares: the frozen {@code base_layer}, and merging by adding its
@@ -12,6 +14,7 @@ import dev.dcft.model.nn.Module;
 public abstract class AdapterLinear extends Module implements AdapterLayer {
     protected final Linear base;
     private boolean merged;
+    private NDArray bf16Original;
 
     protected AdapterLinear(Linear base) {
         this.base = addChild("base_layer", base);
@@ -52,10 +55,34 @@ public abstract class AdapterLinear extends Module implements AdapterLayer {
 
     private void fold(int sign) {
         NDArray w = base.weight().value();
+        if (Bf16.isBf16(w) || bf16Original != null) {
+            foldBf16(sign > 0);
+            return;
+        }
         try (NDManager tmp = w.getManager().newSubManager()) {
             NDArray updated = w.add(scaledDelta(tmp).mul(sign));
             updated.attach(w.getManager());
             base.weight().set(updated);
+        }
+    }
+
+    /**
+     * A bf16 base merges in float32 ({@code fp32(W) + s Delta}, then rounded once to bf16) and keeps
+     * its original bf16 weight to restore on unmerge: subtracting in bf16 would not give it back.
+     */
+    private void foldBf16(boolean merge) {
+        NDArray w = base.weight().value();
+        if (merge) {
+            try (NDManager tmp = w.getManager().newSubManager()) {
+                // Cast results join their input's manager: move each into tmp so nothing is left in the model's.
+                NDArray sum = Scope.adopt(tmp, Bf16.toFp32(w)).add(scaledDelta(tmp));
+                NDArray updated = Bf16.toBf16(sum);
+                updated.attach(w.getManager());
+                bf16Original = base.weight().swap(updated);
+            }
+        } else {
+            base.weight().set(bf16Original);
+            bf16Original = null;
         }
     }
 

@@ -220,7 +220,7 @@ public final class FineTuning {
                 b.adapterDropout(), null, null, lr != null ? lr : b.lr(), epochs != null ? epochs : b.epochs(),
                 steps != null ? steps : b.maxSteps(), batch != null ? batch : b.batch(), maxLength != null ? maxLength : b.maxLen(),
                 b.warmupSteps(), b.warmupRatio(), b.weightDecay(), b.clsDropout(), b.gamma(), b.regForm(), b.clipNorm(), b.evalEvery(),
-                b.saveEvery(), seed != null ? seed : b.seed(), threads, 0, 0, false, "cpu", data);
+                b.saveEvery(), seed != null ? seed : b.seed(), threads, 0, 0, false, "cpu", data, null);
     }
 
     /** Examples as JSONL; multi-label labels ("a|b") become lists, so the type is inferred as for files. */

@@ -1,5 +1,6 @@
 package dev.dcft.bench;
 
+import dev.dcft.engine.Precision;
 import dev.dcft.model.LoadedModel;
 import dev.dcft.model.ModelLoader;
 import dev.dcft.model.TokenBatch;
@@ -8,7 +9,13 @@ import java.util.SplittableRandom;
 /** What every benchmark shares: the model to load (fresh per method) and one random batch. */
 public record BenchSetup(String model, int[] shape, int batch, int seq, int steps, int warmup) {
     public LoadedModel load() {
-        return shape != null ? ModelLoader.random(shape[0], shape[1], shape[2], shape[3], 1234) : ModelLoader.load(model);
+        return load(Precision.FP32);
+    }
+
+    /** A fresh copy of the model, its frozen base stored as {@code precision} says. */
+    public LoadedModel load(Precision precision) {
+        return shape != null ? ModelLoader.random(shape[0], shape[1], shape[2], shape[3], 1234, precision)
+                : ModelLoader.load(model, precision);
     }
 
     public String modelName() {

@@ -6,45 +6,57 @@ import dev.dcft.adapters.Adapters;
 import dev.dcft.adapters.TargetModules;
 import dev.dcft.adapters.dcft.DcftConfig;
 import dev.dcft.engine.Engines;
-import dev.dcft.model.LoadedModel;
+import dev.dcft.engine.Precision;
 import dev.dcft.model.EncoderInput;
+import dev.dcft.model.LoadedModel;
 import dev.dcft.model.TokenBatch;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Encoder forward latency (no autograd) of the base model, a DCFT d=8 adapter left unmerged, and
- * the same adapter merged into the weights, interleaved on one batch.
+ * the same adapter merged into the weights, for each precision asked, all interleaved on one batch.
  */
 public final class InferenceBench {
-    /** Median forward times and the ratios to base. */
-    public record Result(Stats base, Stats unmerged, Stats merged) {
+    /** Forward times per round of one precision; ratios to base are medians of per-round ratios. */
+    public record Result(List<Double> base, List<Double> unmerged, List<Double> merged) {
         public double mergedToBase() {
-            return merged.median() / base.median();
+            return Stats.pairedRatio(merged, base);
         }
 
         public double unmergedToBase() {
-            return unmerged.median() / base.median();
+            return Stats.pairedRatio(unmerged, base);
         }
     }
 
     private InferenceBench() {
     }
 
-    public static Result run(BenchSetup setup) {
+    public static Map<Precision, Result> run(BenchSetup setup, List<Precision> precisions) {
         Engines.gradientsOff();
-        try (LoadedModel base = setup.load(); LoadedModel unmerged = setup.load(); LoadedModel merged = setup.load()) {
-            AdapterSpec spec = AdapterSpec.dcft(new DcftConfig(8, 8, 1, DcftConfig.DEFAULT_ALPHA, DcftConfig.Init.GAUSSIAN, 0,
-                    TargetModules.names(TargetModules.BERT_DEFAULT)));
-            Adapters.apply(unmerged.model(), spec, unmerged.manager(), 3);
-            Adapters.apply(merged.model(), spec, merged.manager(), 3);
-            Adapters.mergeAndUnload(merged.model());
-            LoadedModel[] models = {base, unmerged, merged};
-            List<List<Double>> times = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
-            TokenBatch batch = setup.batchTokens(base.model().config().vocabSize);
+        AdapterSpec spec = AdapterSpec.dcft(new DcftConfig(8, 8, 1, DcftConfig.DEFAULT_ALPHA, DcftConfig.Init.GAUSSIAN, 0,
+                TargetModules.names(TargetModules.BERT_DEFAULT)));
+        List<LoadedModel> models = new ArrayList<>();
+        try {
+            for (Precision p : precisions) {
+                LoadedModel base = setup.load(p);
+                models.add(base);
+                LoadedModel unmerged = setup.load(p);
+                models.add(unmerged);
+                Adapters.apply(unmerged.model(), spec, unmerged.manager(), 3);
+                LoadedModel merged = setup.load(p);
+                models.add(merged);
+                Adapters.apply(merged.model(), spec, merged.manager(), 3);
+                Adapters.mergeAndUnload(merged.model());
+            }
+            List<List<Double>> times = new ArrayList<>();
+            models.forEach(m -> times.add(new ArrayList<>()));
+            TokenBatch batch = setup.batchTokens(models.get(0).model().config().vocabSize);
             for (int round = 0; round < setup.warmup() + setup.steps(); round++) {
-                for (int i = 0; i < models.length; i++) {
-                    LoadedModel m = models[i];
+                for (int i = 0; i < models.size(); i++) {
+                    LoadedModel m = models.get(i);
                     m.model().setTraining(false);
                     long t0 = System.nanoTime();
                     try (NDManager scope = m.manager().newSubManager()) {
@@ -55,7 +67,13 @@ public final class InferenceBench {
                     }
                 }
             }
-            return new Result(Stats.of(times.get(0)), Stats.of(times.get(1)), Stats.of(times.get(2)));
+            Map<Precision, Result> out = new LinkedHashMap<>();
+            for (int k = 0; k < precisions.size(); k++) {
+                out.put(precisions.get(k), new Result(times.get(3 * k), times.get(3 * k + 1), times.get(3 * k + 2)));
+            }
+            return out;
+        } finally {
+            models.forEach(LoadedModel::close);
         }
     }
 }

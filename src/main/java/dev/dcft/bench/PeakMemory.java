@@ -10,9 +10,18 @@ public final class PeakMemory {
     }
 
     public static double peakRssMb() {
+        return statusMb("VmHWM:");
+    }
+
+    /** The resident set size now (Linux VmRSS). */
+    public static double rssMb() {
+        return statusMb("VmRSS:");
+    }
+
+    private static double statusMb(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
+                if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
                 }
             }

@@ -49,7 +49,7 @@ public final class TrainingStepBench {
 
         Runner(BenchMethod method, BenchSetup setup) {
             this.method = method;
-            this.base = setup.load();
+            this.base = setup.load(method.precision());
             this.model = new TaskModel(base, method.spec(), GlueTask.SST2.spec(), 0.1, 42);
             model.backpropToEmbeddings(method.floor());
             if (method.materialized()) {

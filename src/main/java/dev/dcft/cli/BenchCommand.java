@@ -13,6 +13,8 @@ import dev.dcft.bench.PeakMemory;
 import dev.dcft.bench.Stats;
 import dev.dcft.bench.TrainingStepBench;
 import dev.dcft.engine.Engines;
+import dev.dcft.engine.Precision;
+import dev.dcft.model.LoadedModel;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -70,6 +72,13 @@ final class BenchCommand implements Callable<Integer> {
             + " increases over 'floor'.")
     Path profile;
 
+    @Option(names = "--memory", description = "Also load the base alone, in fp32 and in bf16, each in its own process: the"
+            + " process's peak resident memory and how much loading the base added to it.")
+    boolean memory;
+
+    @Option(names = "--load-only", hidden = true, description = "Internal (--memory): load the base in this precision, report memory, exit.")
+    String loadOnly;
+
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
@@ -95,7 +104,12 @@ final class BenchCommand implements Callable<Integer> {
         if (profile != null && isolate) {
             throw new IllegalArgumentException("--profile and --isolate cannot be combined");
         }
+        if (loadOnly != null) {
+            return reportLoadMemory(new BenchSetup(model, dims, batch, seq, steps, warmup), Precision.parse(loadOnly));
+        }
         List<BenchMethod> parsed = methods.stream().map(BenchMethod::parse).toList();
+        Map<String, BenchMethod> byName = new LinkedHashMap<>();
+        parsed.forEach(m -> byName.put(m.name(), m));
         if (profile != null) {
             Files.createDirectories(profile);
         }
@@ -131,17 +145,28 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        double frozen = rows.containsKey("frozen") ? rows.get("frozen")[0] : Double.NaN;
-        double floor = rows.containsKey("floor") ? rows.get("floor")[0] : Double.NaN;
         for (Map.Entry<String, double[]> e : rows.entrySet()) {
             double[] v = e.getValue();
+            BenchMethod method = byName.get(e.getKey());
+            // A bf16 method is compared with the bf16 floor (and frozen) when the run has them.
+            String frozenRef = rows.containsKey(method.samePrecision("frozen")) ? method.samePrecision("frozen") : "frozen";
+            String floorRef = rows.containsKey(method.samePrecision("floor")) ? method.samePrecision("floor") : "floor";
+            double frozen = rows.containsKey(frozenRef) ? rows.get(frozenRef)[0] : Double.NaN;
+            double floor = rows.containsKey(floorRef) ? rows.get(floorRef)[0] : Double.NaN;
             ObjectNode m = out.putObject(e.getKey());
             m.put("step_ms_median", round(v[0]));
             m.put("step_ms_min", round(v[1]));
             m.put("step_ms_max", round(v[2]));
             m.put("tokens_per_s", round(batch * (double) seq / (v[0] / 1000)));
-            putRatio(m, "ratio_to_frozen", ratio(rounds, e.getKey(), "frozen", v[0] / frozen));
-            putRatio(m, "ratio_to_floor", ratio(rounds, e.getKey(), "floor", v[0] / floor));
+            putRatio(m, "ratio_to_frozen", ratio(rounds, e.getKey(), frozenRef, v[0] / frozen));
+            putRatio(m, "ratio_to_floor", ratio(rounds, e.getKey(), floorRef, v[0] / floor));
+            if (method.precision() == Precision.BF16) {
+                m.put("precision", "bf16");
+                m.put("ratio_to_floor_of", floorRef);
+                if (rows.containsKey(method.baseName())) {
+                    putRatio(m, "ratio_to_fp32", ratio(rounds, e.getKey(), method.baseName(), v[0] / rows.get(method.baseName())[0]));
+                }
+            }
             m.put("trainable_params", (long) v[3]);
             if (!Double.isNaN(v[4])) {
                 m.put("peak_rss_mb", round(v[4]));
@@ -151,13 +176,32 @@ final class BenchCommand implements Callable<Integer> {
             putProfiles(o.putObject("profile"), traces);
         }
         if (!noInference && !isolate) {
-            InferenceBench.Result inf = InferenceBench.run(setup);
-            ObjectNode i = o.putObject("inference");
-            i.put("base_ms_median", round(inf.base().median()));
-            i.put("unmerged_ms_median", round(inf.unmerged().median()));
-            i.put("merged_ms_median", round(inf.merged().median()));
-            i.put("merged_to_base", round(inf.mergedToBase()));
-            i.put("unmerged_to_base", round(inf.unmergedToBase()));
+            boolean anyBf16 = parsed.stream().anyMatch(m -> m.precision() == Precision.BF16);
+            Map<Precision, InferenceBench.Result> inf = InferenceBench.run(setup,
+                    anyBf16 ? List.of(Precision.FP32, Precision.BF16) : List.of(Precision.FP32));
+            for (Map.Entry<Precision, InferenceBench.Result> e : inf.entrySet()) {
+                InferenceBench.Result r = e.getValue();
+                ObjectNode i = o.putObject(e.getKey() == Precision.FP32 ? "inference" : "inference_bf16");
+                i.put("base_ms_median", round(Stats.of(r.base()).median()));
+                i.put("unmerged_ms_median", round(Stats.of(r.unmerged()).median()));
+                i.put("merged_ms_median", round(Stats.of(r.merged()).median()));
+                i.put("merged_to_base", round(r.mergedToBase()));
+                i.put("unmerged_to_base", round(r.unmergedToBase()));
+                if (e.getKey() == Precision.BF16) {
+                    InferenceBench.Result f = inf.get(Precision.FP32);
+                    i.put("base_bf16_to_fp32", round(Stats.pairedRatio(r.base(), f.base())));
+                    i.put("merged_bf16_to_fp32", round(Stats.pairedRatio(r.merged(), f.merged())));
+                    i.put("unmerged_bf16_to_fp32", round(Stats.pairedRatio(r.unmerged(), f.unmerged())));
+                }
+            }
+        }
+        if (memory) {
+            ObjectNode mem = o.putObject("memory");
+            for (Precision p : List.of(Precision.FP32, Precision.BF16)) {
+                mem.set(p.label(), runChild(List.of("--load-only", p.label()), "loading the base in " + p.label()));
+            }
+            mem.put("base_bf16_to_fp32", round(mem.get("bf16").get("base_mb").asDouble() / mem.get("fp32").get("base_mb").asDouble()));
+            mem.put("peak_bf16_to_fp32", round(mem.get("bf16").get("peak_rss_mb").asDouble() / mem.get("fp32").get("peak_rss_mb").asDouble()));
         }
         if (layers) {
             ObjectNode l = o.putObject("layers");
@@ -211,11 +255,37 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private JsonNode runIsolated(String method) throws Exception {
+        return runChild(List.of("--no-inference", "--methods", method), "isolated run of " + method);
+    }
+
+    /**
+     * The loaded base's memory in this (fresh) process: RSS before loading, the peak after, and the
+     * difference, which is what the base itself costs (the JVM and libtorch are the same in both precisions).
+     */
+    private Integer reportLoadMemory(BenchSetup setup, Precision precision) throws IOException {
+        Engines.configure(0);
+        dev.dcft.engine.Bf16.load(); // the same engine state before loading, whichever the precision
+        double before = PeakMemory.rssMb();
+        try (LoadedModel m = setup.load(precision)) {
+            System.gc();
+            ObjectNode o = new ObjectMapper().createObjectNode();
+            double peak = PeakMemory.peakRssMb();
+            o.put("rss_before_mb", round(before));
+            o.put("peak_rss_mb", round(peak));
+            o.put("rss_loaded_mb", round(PeakMemory.rssMb()));
+            o.put("base_mb", round(peak - before));
+            spec.commandLine().getOut().println(new ObjectMapper().writeValueAsString(o));
+        }
+        return 0;
+    }
+
+    private JsonNode runChild(List<String> args, String what) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx8g", "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
-                "dev.dcft.cli.Main", "--threads", Integer.toString(Engines.threads()), "bench", "--json", "--no-inference",
-                "--methods", method, "--batch", Integer.toString(batch), "--seq", Integer.toString(seq), "--steps", Integer.toString(steps),
+                "dev.dcft.cli.Main", "--threads", Integer.toString(Engines.threads()), "bench", "--json",
+                "--batch", Integer.toString(batch), "--seq", Integer.toString(seq), "--steps", Integer.toString(steps),
                 "--warmup", Integer.toString(warmup)));
+        cmd.addAll(args);
         if (shape != null) {
             cmd.addAll(List.of("--shape", shape));
         } else {
@@ -224,7 +294,7 @@ final class BenchCommand implements Callable<Integer> {
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
-            throw new IllegalStateException("isolated run of " + method + " failed");
+            throw new IllegalStateException(what + " failed");
         }
         return new ObjectMapper().readTree(stdout);
     }
@@ -261,13 +331,31 @@ final class BenchCommand implements Callable<Integer> {
             out.printf("%-22s %12.1f %10.1f %10.1f %9.0f %9s %9s %,12d%s%n", e.getKey(), m.get("step_ms_median").asDouble(),
                     m.get("step_ms_min").asDouble(), m.get("step_ms_max").asDouble(), m.get("tokens_per_s").asDouble(),
                     ratio(m.get("ratio_to_frozen")), ratio(m.get("ratio_to_floor")), m.get("trainable_params").asLong(),
-                    m.has("peak_rss_mb") ? String.format("  peak RSS %.0f MB", m.get("peak_rss_mb").asDouble()) : "");
+                    (m.has("peak_rss_mb") ? String.format("  peak RSS %.0f MB", m.get("peak_rss_mb").asDouble()) : "")
+                    + (m.has("ratio_to_fp32") ? String.format("  /fp32 %s (/floor: vs %s)", ratio(m.get("ratio_to_fp32")),
+                            m.get("ratio_to_floor_of").asText()) : ""));
         });
         if (o.has("inference")) {
             JsonNode i = o.get("inference");
             out.printf("inference: base %.1f ms, merged %.1f ms (x%.3f), unmerged %.1f ms (x%.3f)%n", i.get("base_ms_median").asDouble(),
                     i.get("merged_ms_median").asDouble(), i.get("merged_to_base").asDouble(), i.get("unmerged_ms_median").asDouble(),
                     i.get("unmerged_to_base").asDouble());
+        }
+        if (o.has("inference_bf16")) {
+            JsonNode i = o.get("inference_bf16");
+            out.printf("inference bf16: base %.1f ms (x%.3f of fp32), merged %.1f ms (x%.3f of fp32), unmerged %.1f ms (x%.3f of fp32)%n",
+                    i.get("base_ms_median").asDouble(), i.get("base_bf16_to_fp32").asDouble(), i.get("merged_ms_median").asDouble(),
+                    i.get("merged_bf16_to_fp32").asDouble(), i.get("unmerged_ms_median").asDouble(), i.get("unmerged_bf16_to_fp32").asDouble());
+        }
+        if (o.has("memory")) {
+            JsonNode m = o.get("memory");
+            for (String p : List.of("fp32", "bf16")) {
+                out.printf("memory %s: RSS %.0f MB before loading, peak %.0f MB after: the base adds %.0f MB (RSS once loaded %.0f MB)%n", p,
+                        m.get(p).get("rss_before_mb").asDouble(), m.get(p).get("peak_rss_mb").asDouble(), m.get(p).get("base_mb").asDouble(),
+                        m.get(p).get("rss_loaded_mb").asDouble());
+            }
+            out.printf("memory bf16 / fp32: base %.3f, process peak %.3f%n", m.get("base_bf16_to_fp32").asDouble(),
+                    m.get("peak_bf16_to_fp32").asDouble());
         }
         if (o.has("layers")) {
             o.get("layers").fields().forEachRemaining(s -> s.getValue().fields().forEachRemaining(v -> out.printf(

@@ -23,6 +23,9 @@ final class EmbedCommand implements Callable<Integer> {
     @Mixin
     ModelOption modelOption = new ModelOption();
 
+    @Mixin
+    PrecisionOption precisionOption = new PrecisionOption();
+
     @Option(names = "--json", description = "Print {\"model\", \"dim\", \"embeddings\"} as JSON.")
     boolean json;
 
@@ -40,7 +43,7 @@ final class EmbedCommand implements Callable<Integer> {
         if (batch < 1) {
             throw new IllegalArgumentException("--batch must be at least 1");
         }
-        try (LoadedModel m = ModelLoader.load(modelOption.model)) {
+        try (LoadedModel m = ModelLoader.load(modelOption.model, precisionOption.value())) {
             float[][] vectors = new SentenceEmbedder(m, batch).embed(texts);
             var out = spec.commandLine().getOut();
             int dim = m.model().config().hiddenSize;

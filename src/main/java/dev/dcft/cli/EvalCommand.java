@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -21,6 +22,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--data", description = "Data directory (else $DCFT_DATA, else the cache).")
     Path data;
 
+    @Mixin
+    PrecisionOption precisionOption = new PrecisionOption();
+
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
@@ -31,7 +35,7 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         var err = spec.commandLine().getErr();
         long[] shown = {0};
-        Map<String, Double> m = TaskRun.evaluate(run, data, task, (done, total) -> {
+        Map<String, Double> m = TaskRun.evaluate(run, data, task, precisionOption.value(), (done, total) -> {
             // Long evaluations (SQuAD windows) say how far they are, at most every 2 s.
             long now = System.currentTimeMillis();
             if (total >= 500 && (now - shown[0] > 2000 || done == total)) {

@@ -21,6 +21,9 @@ final class FillMaskCommand implements Callable<Integer> {
     @Mixin
     ModelOption modelOption = new ModelOption();
 
+    @Mixin
+    PrecisionOption precisionOption = new PrecisionOption();
+
     @Option(names = "--top-k", defaultValue = "5", description = "Candidates per mask. Default: ${DEFAULT-VALUE}.")
     int topK;
 
@@ -39,7 +42,7 @@ final class FillMaskCommand implements Callable<Integer> {
         if (topK < 1) {
             throw new IllegalArgumentException("--top-k must be at least 1");
         }
-        try (LoadedModel m = ModelLoader.load(modelOption.model)) {
+        try (LoadedModel m = ModelLoader.load(modelOption.model, precisionOption.value())) {
             List<FillMask.Result> results = new FillMask(m).predict(texts, topK);
             var out = spec.commandLine().getOut();
             if (json) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -57,6 +58,9 @@ final class PredictCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "TEXT")
     List<String> texts;
 
+    @Mixin
+    PrecisionOption precisionOption = new PrecisionOption();
+
     @Spec
     CommandSpec spec;
 
@@ -71,7 +75,7 @@ final class PredictCommand implements Callable<Integer> {
             if (question == null || context == null) {
                 throw new IllegalArgumentException("a SQuAD run answers --question Q --context C");
             }
-            TaskModel model = TaskRun.load(run);
+            TaskModel model = TaskRun.load(run, precisionOption.value());
             try (var base = model.base()) {
                 QaPostprocess.Answer a = SquadTask.answer(model, config, question, context);
                 if (a.text().isEmpty()) {
@@ -88,7 +92,7 @@ final class PredictCommand implements Callable<Integer> {
         if (input != null && texts != null && !texts.isEmpty()) {
             throw new IllegalArgumentException("give either TEXT arguments or --input FILE, not both");
         }
-        try (Predictor p = Predictor.open(run)) {
+        try (Predictor p = Predictor.open(run, precisionOption.value())) {
             if (input != null) {
                 String target = output == null ? "-" : output;
                 out.flush();

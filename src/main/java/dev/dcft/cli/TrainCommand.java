@@ -18,6 +18,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -75,6 +76,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--model", defaultValue = ModelLoader.DEFAULT_MODEL, description = "Base model. Default: ${DEFAULT-VALUE}.")
     String model;
+
+    @Mixin
+    PrecisionOption precisionOption = new PrecisionOption();
 
     @Option(names = "--method", defaultValue = "dcft", description = "dcft, lora, head or full. Default: ${DEFAULT-VALUE}.")
     String method;
@@ -190,7 +194,8 @@ final class TrainCommand implements Callable<Integer> {
                 or(trainLimit, 0), or(evalLimit, 0), skipBadRows, preset, squad
                 ? DataConfig.squad(squadTrainFile, squadDevFile, or(docStride, 128), or(maxAnswerLength, 30), or(nullThreshold, 0.0))
                 : trainFile == null ? null
-                : new DataConfig(trainFile, devFile, format, textColumn, textPairColumn, labelColumn, taskType, null, false, 0.1));
+                : new DataConfig(trainFile, devFile, format, textColumn, textPairColumn, labelColumn, taskType, null, false, 0.1),
+                precisionOption.value().label());
     }
 
     private static <T> T or(T v, T fallback) {

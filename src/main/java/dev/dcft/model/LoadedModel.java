@@ -1,6 +1,7 @@
 package dev.dcft.model;
 
 import ai.djl.ndarray.NDManager;
+import dev.dcft.engine.Precision;
 import dev.dcft.io.HfModelDirectory;
 
 import dev.dcft.io.HostTensor;
@@ -22,6 +23,7 @@ public final class LoadedModel implements AutoCloseable {
     private final Map<String, byte[]> tokenizerFiles;
     private final String source;
     private TextTokenizer tokenizer;
+    private Precision.Choice precision = new Precision.Choice(Precision.FP32, "default");
 
     public LoadedModel(String name, Encoder model, MaskedLmHead mlmHead, NDManager manager, Map<String, byte[]> tokenizerFiles,
             String source) {
@@ -44,6 +46,15 @@ public final class LoadedModel implements AutoCloseable {
     /** The masked-language-model head ({@code cls.predictions}) when the checkpoint has one, else null. */
     public MaskedLmHead mlmHead() {
         return mlmHead;
+    }
+
+    /** How the frozen base is stored: fp32 unless {@link ModelLoader#withPrecision} cast it. */
+    public Precision.Choice precision() {
+        return precision;
+    }
+
+    void setPrecision(Precision.Choice precision) {
+        this.precision = precision;
     }
 
     public NDManager manager() {

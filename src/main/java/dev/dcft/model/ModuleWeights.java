@@ -3,13 +3,16 @@ package dev.dcft.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.dcft.engine.Bf16;
 import dev.dcft.io.HostTensor;
 import dev.dcft.io.ModelFormatException;
 import dev.dcft.model.nn.Module;
+import dev.dcft.model.nn.FrozenBf16;
 import dev.dcft.model.nn.Parameter;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /** Moves weights between checkpoint tensor names and a module tree's parameters, for any architecture. */
 public final class ModuleWeights {
@@ -21,6 +24,12 @@ public final class ModuleWeights {
      * tensor or a wrong shape is an error naming it.
      */
     public static void load(Module module, String prefix, Map<String, HostTensor> tensors, NDManager manager, String source) {
+        load(module, prefix, tensors, manager, source, Set.of());
+    }
+
+    /** As above; each parameter in {@code bf16} is stored in bfloat16 as soon as it is read. */
+    public static void load(Module module, String prefix, Map<String, HostTensor> tensors, NDManager manager, String source,
+            Set<Parameter> bf16) {
         for (Map.Entry<String, Parameter> p : module.namedParameters().entrySet()) {
             String name = prefix + p.getKey();
             HostTensor t = tensors.get(name);
@@ -33,8 +42,21 @@ public final class ModuleWeights {
                 throw new ModelFormatException(source, "tensor '" + name + "' has shape " + t.shapeString()
                         + " but config.json implies " + Arrays.toString(expected.getShape()));
             }
-            NDArray value = manager.create(t.data(), new Shape(t.shape()));
-            p.getValue().set(value);
+            if (bf16.contains(p.getValue())) {
+                FrozenBf16.setFromHost(p.getValue(), manager, t.data(), t.data().length, new Shape(t.shape()));
+            } else {
+                p.getValue().set(manager.create(t.data(), new Shape(t.shape())));
+            }
+        }
+    }
+
+    /** A tensor's values as float32 on the host (a bf16 tensor widened exactly). */
+    public static float[] hostFloats(NDArray v) {
+        if (!Bf16.isBf16(v)) {
+            return v.toFloatArray();
+        }
+        try (NDArray f = Bf16.toFp32(v)) {
+            return f.toFloatArray();
         }
     }
 
@@ -46,7 +68,7 @@ public final class ModuleWeights {
                 throw new IllegalStateException("the model still carries adapters: merge and unload them before exporting");
             }
             NDArray v = p.getValue().value();
-            out.put(prefix + p.getKey(), new HostTensor(v.getShape().getShape(), v.toFloatArray()));
+            out.put(prefix + p.getKey(), new HostTensor(v.getShape().getShape(), hostFloats(v)));
         }
         return out;
     }

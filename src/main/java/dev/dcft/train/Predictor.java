@@ -2,6 +2,7 @@ package dev.dcft.train;
 
 import dev.dcft.data.Example;
 import dev.dcft.data.TaskSpec;
+import dev.dcft.engine.Precision;
 import dev.dcft.model.LoadedModel;
 import dev.dcft.model.TextTokenizer;
 import java.io.IOException;
@@ -30,8 +31,13 @@ public final class Predictor implements AutoCloseable {
 
     /** Loads a run directory's base model and best adapter. */
     public static Predictor open(Path runDir) throws IOException {
+        return open(runDir, Precision.FP32);
+    }
+
+    /** As {@link #open(Path)}, the frozen base stored as {@code precision} says. */
+    public static Predictor open(Path runDir, Precision precision) throws IOException {
         TrainConfig c = new RunDirectory(runDir).readConfig();
-        TaskModel model = TaskRun.load(runDir);
+        TaskModel model = TaskRun.load(runDir, precision);
         return new Predictor(model, c.maxLen());
     }
 

@@ -14,6 +14,7 @@ import dev.dcft.data.TaskSpec;
 import dev.dcft.data.TaskType;
 import dev.dcft.data.UserData;
 import dev.dcft.engine.Engines;
+import dev.dcft.engine.Precision;
 import dev.dcft.io.PeftAdapterFiles;
 import dev.dcft.model.LoadedModel;
 import dev.dcft.model.ModelLoader;
@@ -144,7 +145,7 @@ public final class TaskRun {
         source.notes().forEach(notes);
         resume = prepare(run, config, resume, overwrite, notes);
         TaskSpec task = source.spec();
-        try (LoadedModel base = ModelLoader.load(config.model())) {
+        try (LoadedModel base = loadBase(config, notes)) {
             TaskModel model = new TaskModel(base, spec(config, isDeberta(base)), task, config.clsDropout(), config.seed());
             try (TextTokenizer tok = base.tokenizer(config.maxLen())) {
                 long pad = base.model().config().padTokenId;
@@ -199,7 +200,7 @@ public final class TaskRun {
         data.notes().forEach(notes);
         resume = prepare(run, config, resume, overwrite, notes);
         boolean v2 = config.isSquadV2();
-        try (LoadedModel base = ModelLoader.load(config.model())) {
+        try (LoadedModel base = loadBase(config, notes)) {
             TaskModel model = new TaskModel(base, spec(config, isDeberta(base)), SquadTask.spec(v2), config.clsDropout(), config.seed());
             try (var features = qaFeatures(base, config)) {
                 long pad = base.model().config().padTokenId;
@@ -244,15 +245,36 @@ public final class TaskRun {
     }
 
     /**
+     * The run's base in its precision. Full fine-tuning trains every base weight, which bf16 storage
+     * would round every step: refused rather than silently kept in float32.
+     */
+    private static LoadedModel loadBase(TrainConfig config, Consumer<String> notes) {
+        Precision.Choice p = config.precisionMode().resolve();
+        if (p.bf16() && Method.parse(config.method()) == Method.FULL) {
+            throw new IllegalArgumentException("--precision bf16 stores the frozen base in bfloat16, but full fine-tuning has no frozen"
+                    + " base: use --precision fp32");
+        }
+        if (config.precisionMode() != Precision.FP32) {
+            notes.accept("precision: " + p.precision().label() + " (" + p.reason() + ")");
+        }
+        return ModelLoader.load(config.model(), p.precision());
+    }
+
+    /**
      * A saved run's model: base, method and the best adapter, ready to evaluate or predict. The
      * caller closes {@code model.base()}.
      */
     public static TaskModel load(Path runDir) throws IOException {
+        return load(runDir, Precision.FP32);
+    }
+
+    /** As {@link #load(Path)}, the frozen base stored as {@code precision} says (whatever the run trained with). */
+    public static TaskModel load(Path runDir, Precision precision) throws IOException {
         RunDirectory run = new RunDirectory(runDir);
         TrainConfig c = run.readConfig();
         Engines.configure(c.threads());
         PeftAdapterFiles.LoadedAdapter adapter = PeftAdapterFiles.load(run.adapter());
-        LoadedModel base = ModelLoader.load(c.model());
+        LoadedModel base = ModelLoader.load(c.model(), precision);
         try {
             TaskModel model = new TaskModel(base, adapter.spec(), spec(c), 0, c.seed());
             model.loadAdapter(adapter);
@@ -274,8 +296,14 @@ public final class TaskRun {
     /** As above; {@code progress} hears how many evaluation inputs (SQuAD: windows) are done. */
     public static Map<String, Double> evaluate(Path runDir, Path dataDir, String taskOverride, Evaluator.Progress progress)
             throws IOException {
+        return evaluate(runDir, dataDir, taskOverride, Precision.FP32, progress);
+    }
+
+    /** As above, the frozen base stored as {@code precision} says. */
+    public static Map<String, Double> evaluate(Path runDir, Path dataDir, String taskOverride, Precision precision,
+            Evaluator.Progress progress) throws IOException {
         TrainConfig c = new RunDirectory(runDir).readConfig();
-        TaskModel model = load(runDir);
+        TaskModel model = load(runDir, precision);
         if (c.isSquad()) {
             try (LoadedModel base = model.base(); var features = qaFeatures(base, c)) {
                 SquadTask.Data data = SquadTask.load(c, dataDir);

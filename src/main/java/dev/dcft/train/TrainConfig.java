@@ -1,6 +1,7 @@
 package dev.dcft.train;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.dcft.engine.Precision;
 import java.util.List;
 
 /**
@@ -41,7 +42,8 @@ public record TrainConfig(
         int evalLimit,
         boolean skipBadRows,
         String preset,
-        DataConfig data) {
+        DataConfig data,
+        String precision) {
 
     /** The task name GLUE runs carry; runs on the user's files are "custom". */
     public static final String CUSTOM = "custom";
@@ -62,13 +64,24 @@ public record TrainConfig(
     public TrainConfig withTask(String t) {
         return new TrainConfig(t, model, method, kernel, stride, rank, alpha, init, adapterDropout, targets, targetRegex, lr, epochs,
                 maxSteps, batch, maxLen, warmupSteps, warmupRatio, weightDecay, clsDropout, gamma, regForm, clipNorm, evalEvery,
-                saveEvery, seed, threads, trainLimit, evalLimit, skipBadRows, preset, data);
+                saveEvery, seed, threads, trainLimit, evalLimit, skipBadRows, preset, data, precision);
     }
 
     public TrainConfig withData(DataConfig d) {
         return new TrainConfig(task, model, method, kernel, stride, rank, alpha, init, adapterDropout, targets, targetRegex, lr, epochs,
                 maxSteps, batch, maxLen, warmupSteps, warmupRatio, weightDecay, clsDropout, gamma, regForm, clipNorm, evalEvery,
-                saveEvery, seed, threads, trainLimit, evalLimit, skipBadRows, preset, d);
+                saveEvery, seed, threads, trainLimit, evalLimit, skipBadRows, preset, d, precision);
+    }
+
+    public TrainConfig withPrecision(String p) {
+        return new TrainConfig(task, model, method, kernel, stride, rank, alpha, init, adapterDropout, targets, targetRegex, lr, epochs,
+                maxSteps, batch, maxLen, warmupSteps, warmupRatio, weightDecay, clsDropout, gamma, regForm, clipNorm, evalEvery,
+                saveEvery, seed, threads, trainLimit, evalLimit, skipBadRows, preset, data, p);
+    }
+
+    /** How the frozen base is stored and multiplied; runs written before the option existed are fp32. */
+    public Precision precisionMode() {
+        return precision == null ? Precision.FP32 : Precision.parse(precision);
     }
 
     /** Warmup in steps: explicit steps win, else a ratio of the total. */

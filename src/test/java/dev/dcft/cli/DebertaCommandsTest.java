@@ -38,6 +38,19 @@ class DebertaCommandsTest {
         CliRunner.Result embed = CliRunner.run("embed", "--model", model.toString(), "--json", "a sentence", "another one");
         assertEquals(0, embed.code(), embed.err());
         assertEquals(16, json.readTree(embed.out()).get("dim").asInt());
+        // The same sentences on a bf16 base (disentangled attention, relative embeddings): unit vectors within bf16 error.
+        CliRunner.Result embed16 = CliRunner.run("embed", "--model", model.toString(), "--precision", "bf16", "--json", "a sentence",
+                "another one");
+        assertEquals(0, embed16.code(), embed16.err());
+        for (int i = 0; i < 2; i++) {
+            JsonNode a = json.readTree(embed.out()).get("embeddings").get(i);
+            JsonNode b = json.readTree(embed16.out()).get("embeddings").get(i);
+            double dot = 0;
+            for (int k = 0; k < 16; k++) {
+                dot += a.get(k).asDouble() * b.get(k).asDouble();
+            }
+            assertTrue(dot > 0.999 && dot < 1.0 + 1e-6, "bf16 vs fp32 embedding cosine " + dot);
+        }
 
         Path run = tmp.resolve("run");
         CliRunner.Result train = CliRunner.run("train", "--task", "sst2", "--model", model.toString(), "--method", "dcft", "--kernel", "4",

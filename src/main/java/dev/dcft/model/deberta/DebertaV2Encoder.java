@@ -3,6 +3,7 @@ package dev.dcft.model.deberta;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import dev.dcft.engine.Bf16;
 import dev.dcft.model.nn.Embedding;
 import dev.dcft.model.nn.LayerNorm;
 import dev.dcft.model.nn.Module;
@@ -41,7 +42,7 @@ final class DebertaV2Encoder extends Module {
         NDArray rel = null;
         RelativeIndex index = null;
         if (relEmbeddings != null) {
-            rel = relEmbeddings.weight().value();
+            rel = Bf16.toFp32(relEmbeddings.weight().value());
             if (relNorm != null) {
                 rel = relNorm.forward(rel);
             }

@@ -44,7 +44,7 @@ public final class MaskedLmHead extends Module {
 
         NDArray forward(Encoder encoder, NDArray hidden) {
             NDArray h = transform.forward(hidden);
-            return ai.djl.nn.core.Linear.linear(h, encoder.wordEmbeddings(), bias.value()).singletonOrThrow();
+            return Linear.apply(h, encoder.wordEmbeddings(), bias.value());
         }
     }
 

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+import dev.dcft.engine.Bf16;
 
 /** A lookup table {@code [count, dim]} indexed by int64 ids. */
 public final class Embedding extends Module {
@@ -12,12 +13,14 @@ public final class Embedding extends Module {
 
     public Embedding(NDManager manager, int count, int dim) {
         this.count = count;
-        this.weight = addParameter("weight", manager.zeros(new Shape(count, dim)));
+        // Uninitialised until loaded or drawn, as Linear's weight.
+        this.weight = addParameter("weight", manager.create(new Shape(count, dim)));
     }
 
     public NDArray forward(NDArray ids) {
         NDArray w = weight.value();
-        return w.getNDArrayInternal().embedding(ids, w, SparseFormat.DENSE).singletonOrThrow();
+        // A bf16 table (a base stored in bf16) gives float32 vectors: the sums and LayerNorm after it stay float32.
+        return Bf16.toFp32(w.getNDArrayInternal().embedding(ids, w, SparseFormat.DENSE).singletonOrThrow());
     }
 
     public Parameter weight() {

@@ -3,6 +3,7 @@ package dev.dcft.model.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.dcft.engine.Bf16;
 import java.util.function.UnaryOperator;
 
 /** {@code y = x W^T + b} with W stored {@code [out, in]} as in PyTorch. */
@@ -15,7 +16,9 @@ public final class Linear extends Module implements LinearLayer {
     public Linear(NDManager manager, int in, int out, boolean withBias) {
         this.in = in;
         this.out = out;
-        this.weight = addParameter("weight", manager.zeros(new Shape(out, in)));
+        // Left uninitialised: every path sets it (loading, random init, a new head's init), and pages
+        // never written are never resident, so a base loaded in bf16 never holds a float32 copy.
+        this.weight = addParameter("weight", manager.create(new Shape(out, in)));
         this.bias = withBias ? addParameter("bias", manager.zeros(new Shape(out))) : null;
     }
 
@@ -23,8 +26,21 @@ public final class Linear extends Module implements LinearLayer {
     public NDArray forward(NDArray x) {
         // On [B, T, in] the engine multiplies, then adds the bias in a second pass over the output;
         // on [B*T, in] it is one fused product-and-bias (addmm).
-        return onRows(x, in, out, rows -> ai.djl.nn.core.Linear.linear(rows, weight.value(),
-                bias == null ? null : bias.value()).singletonOrThrow());
+        return onRows(x, in, out, rows -> apply(rows, weight.value(), bias == null ? null : bias.value()));
+    }
+
+    /**
+     * {@code x w^T + b} for 2-D {@code x}. A bfloat16 {@code w} (a base stored in bf16) multiplies
+     * in bfloat16: {@code x} and {@code b} are rounded to bf16, the product's result comes back as
+     * float32, so every caller keeps seeing float32 activations.
+     */
+    public static NDArray apply(NDArray x, NDArray w, NDArray b) {
+        if (!Bf16.isBf16(w)) {
+            return ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow();
+        }
+        NDArray bias = b == null || Bf16.isBf16(b) ? b : Scope.adopt(x.getManager(), Bf16.toBf16(b));
+        NDArray y = ai.djl.nn.core.Linear.linear(Bf16.toBf16(x), w, bias).singletonOrThrow();
+        return Bf16.toFp32(y);
     }
 
     /**

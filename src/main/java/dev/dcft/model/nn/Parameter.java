@@ -27,6 +27,13 @@ public final class Parameter {
         }
     }
 
+    /** Replaces the value and hands the old one back unclosed (the caller keeps or closes it). */
+    public NDArray swap(NDArray newValue) {
+        NDArray old = value;
+        value = newValue;
+        return old;
+    }
+
     public boolean trainable() {
         return trainable;
     }
