@@ -10,6 +10,7 @@ import dev.dcft.bench.InferenceBench;
 import dev.dcft.bench.LayerBench;
 import dev.dcft.bench.OpProfile;
 import dev.dcft.bench.PeakMemory;
+import dev.dcft.bench.ServeBench;
 import dev.dcft.bench.Stats;
 import dev.dcft.bench.TrainingStepBench;
 import dev.dcft.engine.Engines;
@@ -76,6 +77,35 @@ final class BenchCommand implements Callable<Integer> {
             + " process's peak resident memory and how much loading the base added to it.")
     boolean memory;
 
+    @Option(names = "--serve", description = "Benchmark 'dcft serve' instead: a load generator on loopback; throughput and p50/p99"
+            + " latency of one DCFT d=8 adapter merged, the same unmerged, and --serve-mixes distinct adapters mixed uniformly;"
+            + " then the memory of --memory-adapters loaded adapters.")
+    boolean serve;
+
+    @Option(names = "--serve-mixes", split = ",", defaultValue = "100,1000", description = "Default: ${DEFAULT-VALUE}.")
+    List<Integer> serveMixes;
+
+    @Option(names = "--requests", defaultValue = "256", description = "--serve: requests per mode and round. Default: ${DEFAULT-VALUE}.")
+    int requests;
+
+    @Option(names = "--concurrency", defaultValue = "32", description = "--serve: concurrent clients. Default: ${DEFAULT-VALUE}.")
+    int concurrency;
+
+    @Option(names = "--inputs-per-request", defaultValue = "1", description = "--serve. Default: ${DEFAULT-VALUE}.")
+    int inputsPerRequest;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "--serve: rounds, modes interleaved in each. Default: ${DEFAULT-VALUE}.")
+    int rounds;
+
+    @Option(names = "--memory-adapters", defaultValue = "10000", description = "--serve. Default: ${DEFAULT-VALUE}.")
+    int memoryAdapters;
+
+    @Option(names = "--max-batch", defaultValue = "64", description = "--serve: the server's batch size. Default: ${DEFAULT-VALUE}.")
+    int maxBatch;
+
+    @Option(names = "--max-wait-ms", defaultValue = "5", description = "--serve: the server's batching wait. Default: ${DEFAULT-VALUE}.")
+    long maxWaitMs;
+
     @Option(names = "--load-only", hidden = true, description = "Internal (--memory): load the base in this precision, report memory, exit.")
     String loadOnly;
 
@@ -103,6 +133,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (profile != null && isolate) {
             throw new IllegalArgumentException("--profile and --isolate cannot be combined");
+        }
+        if (serve) {
+            return serveBench(new BenchSetup(model, dims, batch, seq, steps, warmup));
         }
         if (loadOnly != null) {
             return reportLoadMemory(new BenchSetup(model, dims, batch, seq, steps, warmup), Precision.parse(loadOnly));
@@ -252,6 +285,51 @@ final class BenchCommand implements Callable<Integer> {
             n.put("self_ms", round(op.selfMs()));
             n.put("calls", op.calls());
         }
+    }
+
+    private Integer serveBench(BenchSetup setup) throws Exception {
+        if (requests < 1 || concurrency < 1 || inputsPerRequest < 1 || rounds < 1 || memoryAdapters < 1) {
+            throw new IllegalArgumentException("--requests, --concurrency, --inputs-per-request, --rounds and --memory-adapters must be >= 1");
+        }
+        ServeBench.Result r = ServeBench.run(setup, serveMixes, requests, concurrency, inputsPerRequest, rounds, memoryAdapters, maxBatch, maxWaitMs);
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode o = mapper.createObjectNode();
+        o.put("model", setup.modelName());
+        o.put("threads", Engines.threads());
+        o.put("requests_per_mode_and_round", requests);
+        o.put("concurrency", concurrency);
+        o.put("inputs_per_request", inputsPerRequest);
+        o.put("rounds", rounds);
+        o.put("max_batch", maxBatch);
+        o.put("max_wait_ms", maxWaitMs);
+        ObjectNode modes = o.putObject("modes");
+        for (Map.Entry<String, double[]> e : ServeBench.summary(r).entrySet()) {
+            ObjectNode m = modes.putObject(e.getKey());
+            m.put("inputs_per_s_median", round(e.getValue()[0]));
+            m.put("throughput_to_merged", round(e.getValue()[1]));
+            m.put("p50_ms", round(e.getValue()[2]));
+            m.put("p99_ms", round(e.getValue()[3]));
+        }
+        ObjectNode mem = o.putObject("memory");
+        mem.put("adapters_loaded", r.loadedForMemory());
+        mem.put("numbers_per_adapter", r.numbersPerAdapter());
+        mem.put("heap_mb_added", round(r.heapMbTotal()));
+        mem.put("heap_mb_per_1000_adapters", round(r.heapMbPerThousand()));
+        mem.put("rss_mb_added", round(r.rssMbTotal()));
+        PrintWriter stdout = spec.commandLine().getOut();
+        if (json) {
+            stdout.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(o));
+        } else {
+            stdout.printf("dcft serve on %s, %d threads: %d requests x %d input(s) per mode and round from %d clients, %d rounds, batch <= %d, wait %d ms%n",
+                    setup.modelName(), Engines.threads(), requests, inputsPerRequest, concurrency, rounds, maxBatch, maxWaitMs);
+            stdout.printf("%-34s %12s %12s %10s %10s%n", "mode", "inputs/s", "/ merged", "p50 ms", "p99 ms");
+            modes.fields().forEachRemaining(e -> stdout.printf("%-34s %12.1f %12.3f %10.1f %10.1f%n", e.getKey(),
+                    e.getValue().get("inputs_per_s_median").asDouble(), e.getValue().get("throughput_to_merged").asDouble(),
+                    e.getValue().get("p50_ms").asDouble(), e.getValue().get("p99_ms").asDouble()));
+            stdout.printf("memory: %,d adapters of %,d numbers add %.1f MB of heap (%.1f MB per 1,000), RSS +%.1f MB%n", r.loadedForMemory(),
+                    r.numbersPerAdapter(), r.heapMbTotal(), r.heapMbPerThousand(), r.rssMbTotal());
+        }
+        return 0;
     }
 
     private JsonNode runIsolated(String method) throws Exception {

@@ -91,7 +91,8 @@ public final class Predictor implements AutoCloseable {
         return out;
     }
 
-    static Prediction prediction(TaskSpec task, float[] o) {
+    /** A prediction from one row of raw outputs (logits, or the regression value). */
+    public static Prediction prediction(TaskSpec task, float[] o) {
         if (task.isRegression()) {
             return new Prediction(null, o[0], Map.of(), List.of());
         }

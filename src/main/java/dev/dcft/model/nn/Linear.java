@@ -51,7 +51,8 @@ public final class Linear extends Module implements LinearLayer {
         if (x.getShape().dimension() <= 2) {
             return f.apply(x);
         }
-        long[] shape = x.getShape().getShape();
+        // A copy: DJL hands out the Shape's own array, and x's shape must stay what it is.
+        long[] shape = x.getShape().getShape().clone();
         NDArray y = f.apply(x.reshape(-1, in));
         shape[shape.length - 1] = out;
         return y.reshape(new Shape(shape));

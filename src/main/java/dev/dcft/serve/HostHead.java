@@ -1,0 +1,50 @@
+package dev.dcft.serve;
+
+/**
+ * An adapter's task head applied on the host to one row's features: the pooler ({@code tanh(W h + b)}
+ * on the first token) when the base has one, else the mean over real tokens, then the classifier.
+ * A few thousand multiply-adds per row; doing it here keeps per-adapter work off the engine.
+ */
+final class HostHead {
+    private HostHead() {
+    }
+
+    static float[] logits(ServedAdapter a, float[] first, float[] mean) {
+        float[] pooled = mean;
+        int h = first.length;
+        if (a.poolerWeight() != null) {
+            pooled = new float[h];
+            for (int o = 0; o < h; o++) {
+                double acc = a.poolerBias()[o];
+                for (int i = 0; i < h; i++) {
+                    acc += (double) a.poolerWeight()[o * h + i] * first[i];
+                }
+                pooled[o] = (float) Math.tanh(acc);
+            }
+        }
+        int k = a.numLabels();
+        float[] out = new float[k];
+        for (int o = 0; o < k; o++) {
+            double acc = a.classifierBias()[o];
+            for (int i = 0; i < h; i++) {
+                acc += (double) a.classifierWeight()[o * h + i] * pooled[i];
+            }
+            out[o] = (float) acc;
+        }
+        return out;
+    }
+
+    /** The sentence embedding {@code dcft embed} gives: the mean over real tokens, L2-normalised. */
+    static float[] embedding(float[] mean) {
+        double norm = 0;
+        for (float v : mean) {
+            norm += (double) v * v;
+        }
+        float inv = (float) (1 / Math.max(Math.sqrt(norm), 1e-12));
+        float[] out = new float[mean.length];
+        for (int i = 0; i < mean.length; i++) {
+            out[i] = mean[i] * inv;
+        }
+        return out;
+    }
+}

@@ -1,0 +1,120 @@
+package dev.dcft.serve;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.dcft.engine.Engines;
+import dev.dcft.model.Encoder;
+import dev.dcft.model.EncoderInput;
+import dev.dcft.model.LoadedModel;
+import dev.dcft.model.TextTokenizer;
+import dev.dcft.model.TokenBatch;
+import dev.dcft.model.nn.Linear;
+import dev.dcft.model.nn.Module;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one base model the server keeps: every linear layer of its encoder layers is wrapped in a
+ * {@link RoutedLinear}, so any loaded adapter (of any target modules) can ride on any sequence of
+ * a batch. Only the batch worker thread runs forward passes.
+ */
+final class ServingModel implements AutoCloseable {
+    private final LoadedModel base;
+    private final ThreadLocal<MixedBatch> current = new ThreadLocal<>();
+    private final Map<String, int[]> linearShapes = new LinkedHashMap<>();
+    private final Map<Integer, TextTokenizer> tokenizers = new HashMap<>();
+
+    ServingModel(LoadedModel base) {
+        this.base = base;
+        Encoder encoder = base.model();
+        for (Map.Entry<String, Module> e : new ArrayList<>(encoder.namedModules().entrySet())) {
+            String path = e.getKey();
+            if (e.getValue() instanceof Linear l && path.startsWith("encoder.layer.")) {
+                int dot = path.lastIndexOf('.');
+                Module parent = encoder.find(path.substring(0, dot));
+                parent.replaceChild(path.substring(dot + 1), new RoutedLinear(l, path, current));
+                linearShapes.put(path, new int[] {l.inFeatures(), l.outFeatures()});
+            }
+        }
+        encoder.setTraining(false);
+    }
+
+    String name() {
+        return base.name();
+    }
+
+    LoadedModel base() {
+        return base;
+    }
+
+    int hiddenSize() {
+        return base.model().config().hiddenSize;
+    }
+
+    boolean hasPooler() {
+        return base.model().hasPooler();
+    }
+
+    /** {@code {in, out}} of an adaptable linear layer, or null when the base has none at {@code path}. */
+    int[] linearShape(String path) {
+        return linearShapes.get(path);
+    }
+
+    int defaultMaxLength() {
+        return base.tokenizer().maxLength();
+    }
+
+    synchronized TextTokenizer tokenizer(int maxLength) {
+        return tokenizers.computeIfAbsent(maxLength, base::tokenizer);
+    }
+
+    /** One tokenized input and the adapter it goes through (null: the base alone). */
+    record Row(ServedAdapter adapter, long[] ids, long[] types) {
+    }
+
+    /** Per row: the first token's last hidden state and the mean over its real tokens, {@code [H]} each. */
+    record Features(float[][] first, float[][] mean) {
+    }
+
+    Features forward(List<Row> rows) {
+        Engines.gradientsOff();
+        long[][] ids = new long[rows.size()][];
+        long[][] types = new long[rows.size()][];
+        List<ServedAdapter> adapters = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            ids[i] = rows.get(i).ids();
+            types[i] = rows.get(i).types();
+            adapters.add(rows.get(i).adapter());
+        }
+        TokenBatch batch = TokenBatch.pad(ids, types, base.model().config().padTokenId);
+        int h = hiddenSize();
+        try (NDManager scope = base.manager().newSubManager()) {
+            EncoderInput in = EncoderInput.of(scope, batch, base.model().config());
+            current.set(new MixedBatch(scope, adapters, batch.length()));
+            NDArray last;
+            try {
+                last = base.model().forward(in);
+            } finally {
+                current.remove();
+            }
+            float[] first = last.get(":, 0, :").toFloatArray();
+            float[] mean = Encoder.meanPool(last, in.mask()).toFloatArray();
+            float[][] f = new float[rows.size()][];
+            float[][] m = new float[rows.size()][];
+            for (int i = 0; i < rows.size(); i++) {
+                f[i] = java.util.Arrays.copyOfRange(first, i * h, (i + 1) * h);
+                m[i] = java.util.Arrays.copyOfRange(mean, i * h, (i + 1) * h);
+            }
+            return new Features(f, m);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        tokenizers.values().forEach(TextTokenizer::close);
+        base.close();
+    }
+}
