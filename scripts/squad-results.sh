@@ -10,6 +10,8 @@ common=(--task squad --data "$data" --max-steps 200 --batch 16 --max-len 192 --d
 ./dcft train "${common[@]}" --method dcft --kernel 8 --out "$out/dcft-d8"
 ./dcft train "${common[@]}" --method lora --rank 1 --alpha 2 --out "$out/lora-r1"
 ./dcft train "${common[@]}" --method full --out "$out/full"
-# A longer DCFT run: the same settings, 600 steps.
+# Longer DCFT and LoRA runs: the same settings, 600 steps.
 ./dcft train --task squad --data "$data" --max-steps 600 --batch 16 --max-len 192 --doc-stride 64 --eval-limit 500 --eval-every 200 \
     --seed 42 --quiet --overwrite --method dcft --kernel 8 --out "$out/dcft-d8-600"
+./dcft train --task squad --data "$data" --max-steps 600 --batch 16 --max-len 192 --doc-stride 64 --eval-limit 500 --eval-every 200 \
+    --seed 42 --quiet --overwrite --method lora --rank 1 --alpha 2 --out "$out/lora-r1-600"

@@ -28,8 +28,12 @@ final class MixedBatch {
         this.length = length;
     }
 
-    /** The increment for layer {@code path} on {@code x} ({@code [S, T, in]} or {@code [S*T, in]}), or null when no sequence adapts it. */
-    NDArray increment(String path, NDArray x) {
+    /**
+     * {@code y} plus, for each sequence, its adapter's increment for layer {@code path}, computed
+     * from {@code x} ({@code [S, T, in]} or {@code [S*T, in]}); {@code y} (the base layer's fresh
+     * output, same layout) is updated in place and returned.
+     */
+    NDArray addTo(String path, NDArray x, NDArray y) {
         Map<String, List<Integer>> groups = new LinkedHashMap<>();
         LayerWeights[] weights = new LayerWeights[sequences];
         for (int s = 0; s < sequences; s++) {
@@ -41,60 +45,57 @@ final class MixedBatch {
             }
         }
         if (groups.isEmpty()) {
-            return null;
+            return y;
         }
         long in = x.getShape().get(x.getShape().dimension() - 1);
+        long out = y.getShape().get(y.getShape().dimension() - 1);
         NDArray x3 = x.reshape(sequences, length, in);
-        NDArray sum = null;
+        NDArray y3 = y.reshape(sequences, length, out);
         for (List<Integer> rows : groups.values()) {
             LayerWeights first = weights[rows.get(0)];
-            NDArray inc = first instanceof LayerWeights.Kronecker k ? kronecker(x3, k, rows, weights) : factors(x3, (LayerWeights.Factors) first, rows, weights);
-            sum = sum == null ? inc : sum.add(inc);
+            if (first instanceof LayerWeights.Kronecker k) {
+                kronecker(y3, x3, k, rows, weights);
+            } else {
+                y3.addi(factors(x3, (LayerWeights.Factors) first, rows, weights));
+            }
         }
-        return x.getShape().dimension() == 3 ? sum : sum.reshape(-1, sum.getShape().get(2));
+        return y;
     }
 
     /**
-     * Per sequence, the two thin factors built on the engine from the sequence's own {@code A},
-     * {@code sB}, {@code C} (small tensors, {@code [S, r*d, in]} and {@code [S, r*d, out]}:
-     * {@code K_in^T = A (x) C^T}, {@code K_out^T = B^T (x) I_d}), then two batched products over the
-     * activations: no copy of the activations, whatever the number of adapters.
+     * Per sequence, {@code y += vec(sB (A X C))}: {@code u = x K_in} in one batched product with
+     * {@code K_in = A^T (x) C} ({@code [S, in, r*d]}, built on the engine from the sequences' own
+     * {@code A} and {@code C}), then {@code y[j*d + q] += sum_k sB[j, k] u[k*d + q]} as a broadcast
+     * multiply: {@code K_out} is never built, and no product has a transposed operand.
      */
-    private NDArray kronecker(NDArray x, LayerWeights.Kronecker k, List<Integer> rows, LayerWeights[] weights) {
+    private void kronecker(NDArray y, NDArray x, LayerWeights.Kronecker k, List<Integer> rows, LayerWeights[] weights) {
         int d = k.d();
         int r = k.r();
         int nIn = k.nIn();
         int nOut = k.nOut();
-        float[] a = new float[sequences * r * nIn];
+        float[] aT = new float[sequences * nIn * r];
         float[] bT = new float[sequences * r * nOut];
-        float[] cT = new float[sequences * d * d];
+        float[] c = new float[sequences * d * d];
         for (int s : rows) {
             LayerWeights.Kronecker w = (LayerWeights.Kronecker) weights[s];
-            System.arraycopy(w.a(), 0, a, s * r * nIn, r * nIn);
-            for (int j = 0; j < nOut; j++) {
-                for (int kk = 0; kk < r; kk++) {
+            for (int kk = 0; kk < r; kk++) {
+                for (int i = 0; i < nIn; i++) {
+                    aT[s * nIn * r + i * r + kk] = w.a()[kk * nIn + i];
+                }
+                for (int j = 0; j < nOut; j++) {
                     bT[s * r * nOut + kk * nOut + j] = w.scaledB()[j * r + kk];
                 }
             }
-            for (int p = 0; p < d; p++) {
-                for (int q = 0; q < d; q++) {
-                    cT[s * d * d + q * d + p] = w.c()[p * d + q];
-                }
-            }
+            System.arraycopy(w.c(), 0, c, s * d * d, d * d);
         }
-        // K_in^T[s, (k, q), (i, p)] = A[s, k, i] C[s, p, q]
-        NDArray inT = scope.create(a, new Shape(sequences, r, 1, nIn, 1)).mul(scope.create(cT, new Shape(sequences, 1, d, 1, d)))
-                .reshape(sequences, (long) r * d, (long) nIn * d);
-        // K_out^T[s, (k, q), (j, q')] = sB[s, j, k] [q == q']
-        NDArray outT = scope.create(bT, new Shape(sequences, r, 1, nOut, 1)).mul(eye(d).reshape(1, 1, d, 1, d))
-                .reshape(sequences, (long) r * d, (long) nOut * d);
-        return x.batchMatMul(inT.transpose(0, 2, 1)).batchMatMul(outT);
-    }
-
-    private final Map<Integer, NDArray> eyes = new java.util.HashMap<>();
-
-    private NDArray eye(int d) {
-        return eyes.computeIfAbsent(d, n -> scope.eye(n));
+        NDArray kin = scope.create(aT, new Shape(sequences, nIn, 1, r, 1)).mul(scope.create(c, new Shape(sequences, 1, d, 1, d)))
+                .reshape(sequences, (long) nIn * d, (long) r * d);
+        NDArray u = x.batchMatMul(kin).reshape(sequences, length, r, 1, d);
+        NDArray inc = u.mul(scope.create(bT, new Shape(sequences, 1, r, nOut, 1)));
+        if (r > 1) {
+            inc = inc.sum(new int[] {2});
+        }
+        y.addi(inc.reshape(sequences, length, (long) nOut * d));
     }
 
     /** {@code (x K_in) (s K_out)^T} per sequence: two batched products. */

@@ -25,8 +25,8 @@ final class RoutedLinear extends Module implements LinearLayer {
     public NDArray forward(NDArray x) {
         NDArray y = base.forward(x);
         MixedBatch batch = current.get();
-        NDArray inc = batch == null ? null : batch.increment(path, x);
-        return inc == null ? y : y.add(inc);
+        // In place: the base output is this layer's own fresh tensor, and serving records no gradients.
+        return batch == null ? y : batch.addTo(path, x, y);
     }
 
     Linear base() {

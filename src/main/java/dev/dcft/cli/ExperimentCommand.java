@@ -1,0 +1,82 @@
+package dev.dcft.cli;
+
+import dev.dcft.experiment.ExperimentReport;
+import dev.dcft.experiment.ExperimentRunner;
+import dev.dcft.experiment.Grid;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "experiment", description = "Run a grid of training runs (task x method x seed) from a JSON file, resumably, and"
+        + " rebuild its tables and chart from the run summaries.", subcommands = {ExperimentCommand.Run.class, ExperimentCommand.Report.class})
+final class ExperimentCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return 0;
+    }
+
+    @Command(name = "run", description = "Runs the grid in order: skips runs whose summary exists, resumes those with a checkpoint,"
+            + " writes <summaries>/<id>.json after each; stops starting runs after --max-hours.")
+    static final class Run implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "GRID.json")
+        Path grid;
+
+        @Option(names = "--runs", required = true, description = "Where run directories go (adapters, checkpoints: not for committing).")
+        Path runs;
+
+        @Option(names = "--summaries", required = true, description = "Where run summaries go (small JSON, for committing).")
+        Path summaries;
+
+        @Option(names = "--max-hours", defaultValue = "1e9", description = "Start no run after this many hours.")
+        double maxHours;
+
+        @Option(names = "--only", description = "A glob over run ids (e.g. 'cola-*-s1').")
+        String only;
+
+        @Option(names = "--dry-run", description = "Print what would run.")
+        boolean dryRun;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            int threads = ((Main) spec.root().userObject()).threads;
+            ExperimentRunner.Outcome o = ExperimentRunner.run(Grid.read(grid), runs, summaries, maxHours, only, dryRun, threads,
+                    args -> Main.run(args.toArray(String[]::new), out, err), out);
+            out.printf("%d done, %d already done, %d failed%s, %.2f hours%n", o.done().size(), o.skipped().size(), o.failed().size(),
+                    o.missing().isEmpty() ? "" : ", not started (budget): " + String.join(" ", o.missing()), o.hours());
+            return o.failed().isEmpty() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "report", description = "Writes report.md (mean ± sd per task and method, average, details, sweeps) and chart.png"
+            + " from the run summaries alone.")
+    static final class Report implements Callable<Integer> {
+        @Option(names = "--summaries", required = true)
+        Path summaries;
+
+        @Option(names = "--out", description = "Default: the summaries directory.")
+        Path out;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            spec.commandLine().getOut().print(ExperimentReport.write(summaries, out == null ? summaries : out));
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package dev.dcft.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dcft.io.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+
+/**
+ * Rebuilds an experiment's tables ({@code report.md}) and chart ({@code chart.png}: mean dev score
+ * per task and method with one-standard-deviation error bars) from the run summaries alone. Scores
+ * are the final evaluation's (as Hugging Face's run_glue reports), x100: accuracy, Matthews
+ * correlation (CoLA), the mean of accuracy and F1 (MRPC) or of Pearson and Spearman (STS-B); the
+ * average is over the tasks a method has runs on. Runs with a tag (a learning-rate sweep) get their
+ * own table.
+ */
+public final class ExperimentReport {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ExperimentReport() {
+    }
+
+    /** Mean and sample standard deviation (NaN for one value). */
+    record MeanSd(double mean, double sd, int n) {
+        static MeanSd of(List<Double> v) {
+            double m = v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+            double ss = v.stream().mapToDouble(x -> (x - m) * (x - m)).sum();
+            return new MeanSd(m, v.size() > 1 ? Math.sqrt(ss / (v.size() - 1)) : Double.NaN, v.size());
+        }
+
+        String text() {
+            return Double.isNaN(sd) ? String.format(Locale.ROOT, "%.2f (n=%d)", mean, n)
+                    : String.format(Locale.ROOT, "%.2f ± %.2f (n=%d)", mean, sd, n);
+        }
+    }
+
+    public static List<JsonNode> read(Path summaries) throws IOException {
+        List<JsonNode> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(summaries)) {
+            for (Path p : s.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
+                out.add(JSON.readTree(p.toFile()));
+            }
+        }
+        return out;
+    }
+
+    /** Writes report.md and chart.png into {@code out}; returns the markdown. */
+    public static String write(Path summaries, Path out) throws IOException {
+        List<JsonNode> all = read(summaries);
+        if (all.isEmpty()) {
+            throw new IllegalArgumentException("no run summaries (*.json) in " + summaries);
+        }
+        Files.createDirectories(out);
+        List<JsonNode> main = all.stream().filter(n -> n.path("tag").asText("").isEmpty()).toList();
+        Set<String> tasks = new LinkedHashSet<>();
+        Set<String> methods = new LinkedHashSet<>();
+        main.forEach(n -> {
+            tasks.add(n.get("task").asText());
+            methods.add(n.get("method").asText());
+        });
+        Map<String, Map<String, List<JsonNode>>> cells = new LinkedHashMap<>();
+        for (JsonNode n : main) {
+            cells.computeIfAbsent(n.get("method").asText(), k -> new LinkedHashMap<>()).computeIfAbsent(n.get("task").asText(), k -> new ArrayList<>()).add(n);
+        }
+        StringBuilder md = new StringBuilder();
+        JsonNode first = all.get(0);
+        md.append("# ").append(first.path("grid").asText("experiment")).append(": ").append(first.path("model").asText()).append("\n\n");
+        md.append("Rebuilt by `dcft experiment report` from ").append(all.size()).append(" run summaries. Dev scores x100 at the end of"
+                + " training (mean ± sample sd over seeds, n seeds); best-during-training in the details table.\n\n");
+        if (!main.isEmpty()) {
+            md.append("| method | trainable | precision |");
+            tasks.forEach(t -> md.append(' ').append(t).append(" |"));
+            md.append(" average |\n|---|---:|---|");
+            tasks.forEach(t -> md.append("---:|"));
+            md.append("---:|\n");
+            for (String m : methods) {
+                Map<String, List<JsonNode>> byTask = cells.get(m);
+                JsonNode any = byTask.values().iterator().next().get(0);
+                md.append("| ").append(m).append(" | ").append(String.format(Locale.ROOT, "%,d", any.path("trainable_params").asLong()))
+                        .append(" | ").append(precisions(byTask)).append(" |");
+                List<Double> taskMeans = new ArrayList<>();
+                for (String t : tasks) {
+                    List<JsonNode> runs = byTask.getOrDefault(t, List.of());
+                    if (runs.isEmpty()) {
+                        md.append(" - |");
+                        continue;
+                    }
+                    MeanSd s = MeanSd.of(runs.stream().map(r -> score(r, "final")).toList());
+                    taskMeans.add(s.mean());
+                    md.append(' ').append(s.text()).append(" |");
+                }
+                md.append(String.format(Locale.ROOT, " %.2f%s |%n", taskMeans.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN),
+                        taskMeans.size() < tasks.size() ? " (" + taskMeans.size() + " tasks)" : ""));
+            }
+            md.append("\nDetails:\n\n| task | method | seeds | metrics at the end (mean ± sd) | best score | steps | wall hours | tokens/s |\n");
+            md.append("|---|---|---|---|---:|---:|---:|---:|\n");
+            double totalWall = 0;
+            for (String t : tasks) {
+                for (String m : methods) {
+                    List<JsonNode> runs = cells.get(m).getOrDefault(t, List.of());
+                    if (runs.isEmpty()) {
+                        continue;
+                    }
+                    Map<String, List<Double>> metrics = new TreeMap<>();
+                    for (JsonNode r : runs) {
+                        r.get("final").fields().forEachRemaining(e -> {
+                            if (!e.getKey().equals("step") && !e.getKey().equals("score")) {
+                                metrics.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue().asDouble() * 100);
+                            }
+                        });
+                    }
+                    StringBuilder ms = new StringBuilder();
+                    metrics.forEach((k, v) -> ms.append(ms.length() == 0 ? "" : ", ").append(k).append(' ').append(MeanSd.of(v).text().replace(" (n=" + v.size() + ")", "")));
+                    double wall = runs.stream().mapToDouble(r -> r.path("wall_seconds").asDouble()).sum() / 3600;
+                    totalWall += wall;
+                    md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %d | %.2f | %.0f |%n", t, m,
+                            String.join(",", runs.stream().map(r -> r.get("seed").asText()).toList()), ms,
+                            MeanSd.of(runs.stream().map(r -> score(r, "best")).toList()).text(), runs.get(0).path("steps").asInt(), wall,
+                            runs.stream().mapToDouble(r -> r.path("tokens_per_second").asDouble()).average().orElse(0)));
+                }
+            }
+            md.append(String.format(Locale.ROOT, "%nWall time of these runs: %.2f hours.%n", totalWall));
+            chart(out.resolve("chart.png"), tasks, methods, cells);
+        }
+        List<JsonNode> tagged = all.stream().filter(n -> !n.path("tag").asText("").isEmpty()).toList();
+        if (!tagged.isEmpty()) {
+            md.append("\nTagged runs (sweeps):\n\n| run | stage | lr | score at the end | best score | wall hours |\n|---|---|---:|---:|---:|---:|\n");
+            for (JsonNode n : tagged) {
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.2f | %.2f | %.2f |%n", n.get("id").asText(), n.path("stage").asText(),
+                        n.path("recipe").path("lr").asText(), score(n, "final"), score(n, "best"), n.path("wall_seconds").asDouble() / 3600));
+            }
+        }
+        AtomicFiles.writeString(out.resolve("report.md"), md.toString());
+        return md.toString();
+    }
+
+    private static String precisions(Map<String, List<JsonNode>> byTask) {
+        Set<String> p = new LinkedHashSet<>();
+        byTask.values().forEach(l -> l.forEach(n -> p.add(n.path("precision").asText("fp32"))));
+        return String.join("+", p);
+    }
+
+    static double score(JsonNode run, String which) {
+        return run.path(which).path("score").asDouble(Double.NaN) * 100;
+    }
+
+    private static void chart(Path png, Set<String> tasks, Set<String> methods, Map<String, Map<String, List<JsonNode>>> cells) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        CategoryChart c = new CategoryChartBuilder().width(900).height(500).title("dev score at the end of training (mean ± sd over seeds)")
+                .xAxisTitle("task").yAxisTitle("score x100").build();
+        c.getStyler().setErrorBarsColorSeriesColor(true);
+        List<String> x = new ArrayList<>(tasks);
+        for (String m : methods) {
+            List<Double> y = new ArrayList<>();
+            List<Double> err = new ArrayList<>();
+            for (String t : x) {
+                List<JsonNode> runs = cells.get(m).getOrDefault(t, List.of());
+                MeanSd s = MeanSd.of(runs.stream().map(r -> score(r, "final")).toList());
+                y.add(runs.isEmpty() ? 0.0 : s.mean());
+                err.add(runs.isEmpty() || Double.isNaN(s.sd()) ? 0.0 : s.sd());
+            }
+            c.addSeries(m, x, y, err);
+        }
+        Path tmp = png.resolveSibling("." + png.getFileName() + ".tmp.png");
+        BitmapEncoder.saveBitmap(c, tmp.toString().replaceAll("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
+        Files.move(tmp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+}

@@ -1,0 +1,144 @@
+package dev.dcft.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dcft.io.AtomicFiles;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Runs a {@link Grid}: skips a run whose summary exists, resumes one whose run directory holds a
+ * checkpoint (a kill, or a session that ended), starts the others; stops starting runs once the
+ * budget is spent and says which are missing. After each run it writes the run's summary
+ * ({@code <summaries>/<id>.json}: task, method, seed, precision, trainable numbers, best and final
+ * metrics, training and wall seconds, tokens/s, the recipe), small enough to commit.
+ */
+public final class ExperimentRunner {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String WALL = "experiment-wall-seconds.txt";
+
+    /** What a call did. */
+    public record Outcome(List<String> done, List<String> skipped, List<String> failed, List<String> missing, double hours) {
+    }
+
+    private ExperimentRunner() {
+    }
+
+    /**
+     * @param train runs {@code dcft train} with the given arguments and returns its exit code
+     * @param only a glob over run ids (null: all)
+     */
+    public static Outcome run(Grid grid, Path runs, Path summaries, double maxHours, String only, boolean dryRun, int threads,
+            Function<List<String>, Integer> train, PrintWriter log) throws IOException {
+        Files.createDirectories(summaries);
+        PathMatcher match = only == null ? null : FileSystems.getDefault().getPathMatcher("glob:" + only);
+        List<String> done = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        long start = System.nanoTime();
+        for (Grid.Run r : grid.runs()) {
+            String id = r.id();
+            if (match != null && !match.matches(Path.of(id))) {
+                continue;
+            }
+            Path summary = summaries.resolve(id + ".json");
+            if (Files.exists(summary)) {
+                skipped.add(id);
+                continue;
+            }
+            if ((System.nanoTime() - start) / 3.6e12 >= maxHours) {
+                missing.add(id);
+                continue;
+            }
+            Path dir = runs.resolve(id);
+            boolean resume = Files.isRegularFile(dir.resolve("config.json")) && Files.isDirectory(dir.resolve("checkpoint"));
+            List<String> fresh = grid.trainArgs(r);
+            List<String> args = fresh;
+            if (resume) {
+                // The run's config.json decides everything but where the data is.
+                args = new ArrayList<>(List.of("train", "--resume"));
+                int data = fresh.indexOf("--data");
+                if (data >= 0) {
+                    args.addAll(fresh.subList(data, data + 2));
+                }
+            }
+            args.addAll(List.of("--out", dir.toString(), "--quiet"));
+            if (!resume) {
+                args.add("--overwrite");
+            }
+            if (threads > 0) {
+                args.addAll(List.of("--threads", Integer.toString(threads)));
+            }
+            log.printf("%s %s: dcft %s%n", resume ? "resuming" : "starting", id, String.join(" ", args));
+            log.flush();
+            if (dryRun) {
+                continue;
+            }
+            long t0 = System.nanoTime();
+            int code = train.apply(args);
+            double wall = (System.nanoTime() - t0) / 1e9 + previousWall(dir);
+            if (Files.isDirectory(dir)) {
+                AtomicFiles.writeString(dir.resolve(WALL), Double.toString(wall));
+            }
+            if (code != 0 || !Files.exists(dir.resolve("metrics.json"))) {
+                failed.add(id);
+                log.printf("failed %s (exit %d); its run directory is kept for --resume%n", id, code);
+                continue;
+            }
+            AtomicFiles.writeString(summary, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(summary(grid, r, dir, wall)) + "\n");
+            done.add(id);
+            log.printf("done %s in %.0f s -> %s%n", id, wall, summary);
+            log.flush();
+        }
+        return new Outcome(done, skipped, failed, missing, (System.nanoTime() - start) / 3.6e12);
+    }
+
+    private static double previousWall(Path dir) {
+        try {
+            return Double.parseDouble(Files.readString(dir.resolve(WALL)).trim());
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    static ObjectNode summary(Grid grid, Grid.Run r, Path dir, double wall) throws IOException {
+        JsonNode metrics = JSON.readTree(dir.resolve("metrics.json").toFile());
+        JsonNode config = JSON.readTree(dir.resolve("config.json").toFile());
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", r.id());
+        o.put("grid", grid.name());
+        o.put("stage", r.stage().name());
+        o.put("priority", r.stage().priority());
+        o.put("tag", r.stage().tag());
+        o.put("task", r.task());
+        o.put("method", r.method());
+        o.put("seed", r.seed());
+        o.put("model", config.path("model").asText());
+        o.put("precision", config.hasNonNull("precision") ? config.get("precision").asText() : "fp32");
+        o.set("trainable_params", metrics.get("trainable_params"));
+        o.set("best", metrics.get("best"));
+        o.set("final", metrics.get("final"));
+        o.set("train_seconds", metrics.get("train_seconds"));
+        o.put("wall_seconds", Math.round(wall * 10) / 10.0);
+        o.set("tokens_per_second", metrics.get("tokens_per_second"));
+        o.set("steps", metrics.get("steps"));
+        o.set("threads", metrics.get("threads"));
+        ObjectNode recipe = o.putObject("recipe");
+        for (String k : List.of("method", "kernel", "stride", "rank", "alpha", "lr", "epochs", "maxSteps", "batch", "maxLen", "warmupSteps",
+                "warmupRatio", "weightDecay", "clsDropout", "gamma", "targets")) {
+            if (config.has(k)) {
+                recipe.set(k, config.get(k));
+            }
+        }
+        return o;
+    }
+}
