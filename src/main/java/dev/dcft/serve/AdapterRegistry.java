@@ -1,0 +1,128 @@
+package dev.dcft.serve;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/** The loaded adapters by name: loading (checked against the base), unloading, and what each holds. */
+final class AdapterRegistry {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+
+    private final AdapterLoader loader;
+    private final Map<String, ServedAdapter> adapters = new ConcurrentHashMap<>();
+
+    AdapterRegistry(ServingModel model) {
+        this.loader = new AdapterLoader(model);
+    }
+
+    int size() {
+        return adapters.size();
+    }
+
+    /** Loads (or replaces) adapter {@code name} from an adapter or run directory; true when it replaced one. */
+    boolean load(String name, Path dir) {
+        if (!NAME.matcher(name).matches()) {
+            throw new ServeException(400, "adapter names are 1-128 of A-Z a-z 0-9 . _ -, got '" + name + "'");
+        }
+        return adapters.put(name, loader.load(name, dir)) != null;
+    }
+
+    /** The adapter called {@code name}; 404 when none is. */
+    ServedAdapter get(String name) {
+        ServedAdapter a = adapters.get(name);
+        if (a == null) {
+            throw new ServeException(404, "no adapter named '" + name + "' (GET /v1/adapters lists them)");
+        }
+        return a;
+    }
+
+    void unload(String name) {
+        if (adapters.remove(name) == null) {
+            throw new ServeException(404, "no adapter named '" + name + "'");
+        }
+    }
+
+    /** Numbers held on the heap by the loaded adapters (layers and heads). */
+    long numbers() {
+        return adapters.values().stream().mapToLong(ServedAdapter::numbers).sum();
+    }
+
+    ArrayNode list() {
+        ArrayNode list = JSON.createArrayNode();
+        new java.util.TreeMap<>(adapters).values().forEach(a -> list.add(describe(a)));
+        return list;
+    }
+
+    /**
+     * Benchmarks: {@code count} more adapters named {@code template-0...}, each a copy of adapter
+     * {@code template} with every number perturbed, so each holds its own arrays as a loaded one would.
+     */
+    void registerCopies(String template, int count, long seed) {
+        ServedAdapter t = get(template);
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        for (int i = 0; i < count; i++) {
+            Map<String, LayerWeights> layers = new java.util.LinkedHashMap<>();
+            for (Map.Entry<String, LayerWeights> e : t.layers().entrySet()) {
+                LayerWeights w = e.getValue();
+                layers.put(e.getKey(), w instanceof LayerWeights.Kronecker k
+                        ? new LayerWeights.Kronecker(k.d(), k.r(), k.nIn(), k.nOut(), jitter(k.a(), rng), jitter(k.scaledB(), rng), jitter(k.c(), rng))
+                        : copy((LayerWeights.Factors) w, rng));
+            }
+            String name = template + "-" + i;
+            adapters.put(name, new ServedAdapter(name, t.source(), t.spec(), t.task(), t.pairsKnown(), t.maxLength(), layers,
+                    jitter(t.classifierWeight(), rng), jitter(t.classifierBias(), rng),
+                    t.poolerWeight() == null ? null : jitter(t.poolerWeight(), rng), t.poolerBias() == null ? null : jitter(t.poolerBias(), rng)));
+        }
+    }
+
+    private static LayerWeights copy(LayerWeights.Factors f, java.util.SplittableRandom rng) {
+        return new LayerWeights.Factors(f.m(), f.in(), f.out(), jitter(f.inT(), rng), jitter(f.scaledOutT(), rng));
+    }
+
+    private static float[] jitter(float[] v, java.util.SplittableRandom rng) {
+        float[] out = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = v[i] * (float) (0.5 + rng.nextDouble());
+        }
+        return out;
+    }
+
+    /** Unloads every adapter whose name starts with {@code prefix} (benchmarks). */
+    void unloadAll(String prefix) {
+        adapters.keySet().removeIf(k -> k.startsWith(prefix));
+    }
+
+    /** Registers an adapter whose layers were merged into the base: only its head runs per request (benchmarks). */
+    void registerMerged(String name, Path dir) {
+        ServedAdapter a = loader.load(name, dir);
+        adapters.put(name, new ServedAdapter(a.name(), a.source(), a.spec(), a.task(), a.pairsKnown(), a.maxLength(), Map.of(),
+                a.classifierWeight(), a.classifierBias(), a.poolerWeight(), a.poolerBias()));
+    }
+
+    static ObjectNode describe(ServedAdapter a) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("name", a.name());
+        o.put("source", a.source().toString());
+        o.put("method", a.spec().method().name());
+        if (a.spec().dcft() != null) {
+            o.put("kernel_size", a.spec().dcft().kernel());
+            o.put("stride", a.spec().dcft().stride());
+            o.put("r", a.spec().dcft().rank());
+        }
+        if (a.spec().lora() != null) {
+            o.put("r", a.spec().lora().rank());
+        }
+        o.put("problem_type", a.task().type().problemType);
+        ArrayNode labels = o.putArray("labels");
+        a.task().labels().forEach(labels::add);
+        o.put("adapted_modules", a.layers().size());
+        o.put("numbers", a.numbers());
+        return o;
+    }
+
+}
