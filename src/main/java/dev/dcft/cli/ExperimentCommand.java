@@ -75,7 +75,9 @@ final class ExperimentCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            spec.commandLine().getOut().print(ExperimentReport.write(summaries, out == null ? summaries : out));
+            PrintWriter w = spec.commandLine().getOut();
+            w.print(ExperimentReport.write(summaries, out == null ? summaries : out));
+            w.flush();
             return 0;
         }
     }

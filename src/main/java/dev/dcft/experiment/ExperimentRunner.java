@@ -128,7 +128,8 @@ public final class ExperimentRunner {
         o.set("best", metrics.get("best"));
         o.set("final", metrics.get("final"));
         o.set("train_seconds", metrics.get("train_seconds"));
-        o.put("wall_seconds", Math.round(wall * 10) / 10.0);
+        // Never less than the trainer's own time: a session killed mid-run never wrote its share of the wall time.
+        o.put("wall_seconds", Math.round(Math.max(wall, metrics.path("train_seconds").asDouble()) * 10) / 10.0);
         o.set("tokens_per_second", metrics.get("tokens_per_second"));
         o.set("steps", metrics.get("steps"));
         o.set("threads", metrics.get("threads"));
