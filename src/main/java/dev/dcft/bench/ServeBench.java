@@ -52,7 +52,7 @@ public final class ServeBench {
     }
 
     public static Result run(BenchSetup setup, List<Integer> mixes, int requests, int concurrency, int inputsPerRequest, int rounds,
-            int memoryAdapters, int maxBatch, long maxWaitMs) throws Exception {
+            int memoryAdapters, int maxBatch, long maxWaitMs, boolean bf16Adapters) throws Exception {
         Path dir = Files.createTempDirectory("dcft-bench-serve");
         AdapterSpec spec = AdapterSpec.dcft(new DcftConfig(8, 8, 1, DcftConfig.DEFAULT_ALPHA, DcftConfig.Init.GAUSSIAN, 0,
                 TargetModules.names(TargetModules.BERT_DEFAULT)));
@@ -60,7 +60,8 @@ public final class ServeBench {
         TaskModel template = new TaskModel(mergedBase, spec, GlueTask.SST2.spec(), 0, 7);
         template.saveAdapter(dir.resolve("t"), mergedBase.name());
         Adapters.mergeAndUnload(mergedBase.model());
-        DcftServer.Options o = new DcftServer.Options("127.0.0.1", 0, maxBatch, maxWaitMs, 4096, 64, 1 << 20, concurrency + 8, 600_000);
+        DcftServer.Options o = new DcftServer.Options("127.0.0.1", 0, maxBatch, maxWaitMs, 4096, 64, 1 << 20, concurrency + 8, 600_000,
+                bf16Adapters);
         try (DcftServer merged = DcftServer.start(mergedBase, null, o, l -> { });
                 DcftServer server = DcftServer.start(setup.load(), null, o, l -> { })) {
             merged.registerMerged("t", dir.resolve("t"));

@@ -106,6 +106,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--max-wait-ms", defaultValue = "5", description = "--serve: the server's batching wait. Default: ${DEFAULT-VALUE}.")
     long maxWaitMs;
 
+    @Option(names = "--adapter-storage", defaultValue = "fp32", description = "--serve: fp32 or bf16, as dcft serve. Default: ${DEFAULT-VALUE}.")
+    String adapterStorage;
+
     @Option(names = "--load-only", hidden = true, description = "Internal (--memory): load the base in this precision, report memory, exit.")
     String loadOnly;
 
@@ -291,7 +294,8 @@ final class BenchCommand implements Callable<Integer> {
         if (requests < 1 || concurrency < 1 || inputsPerRequest < 1 || rounds < 1 || memoryAdapters < 1) {
             throw new IllegalArgumentException("--requests, --concurrency, --inputs-per-request, --rounds and --memory-adapters must be >= 1");
         }
-        ServeBench.Result r = ServeBench.run(setup, serveMixes, requests, concurrency, inputsPerRequest, rounds, memoryAdapters, maxBatch, maxWaitMs);
+        ServeBench.Result r = ServeBench.run(setup, serveMixes, requests, concurrency, inputsPerRequest, rounds, memoryAdapters, maxBatch, maxWaitMs,
+                adapterStorage.equals("bf16"));
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode o = mapper.createObjectNode();
         o.put("model", setup.modelName());
@@ -302,6 +306,7 @@ final class BenchCommand implements Callable<Integer> {
         o.put("rounds", rounds);
         o.put("max_batch", maxBatch);
         o.put("max_wait_ms", maxWaitMs);
+        o.put("adapter_storage", adapterStorage);
         ObjectNode modes = o.putObject("modes");
         for (Map.Entry<String, double[]> e : ServeBench.summary(r).entrySet()) {
             ObjectNode m = modes.putObject(e.getKey());

@@ -36,9 +36,12 @@ import java.util.stream.Stream;
  */
 final class AdapterLoader {
     private final ServingModel model;
+    private final boolean bf16;
 
-    AdapterLoader(ServingModel model) {
+    /** {@code bf16}: keep the adapters' numbers in bfloat16 ({@link Numbers}). */
+    AdapterLoader(ServingModel model, boolean bf16) {
         this.model = model;
+        this.bf16 = bf16;
     }
 
     /** Adapter and run directories under {@code root} (itself included), by directory name. */
@@ -109,8 +112,8 @@ final class AdapterLoader {
             throw new ServeException(400, "'" + name + "': the classifier has " + w.shape()[0] + " outputs but the config names "
                     + task.numLabels() + " labels");
         }
-        float[] pw = null;
-        float[] pb = null;
+        Numbers pw = null;
+        Numbers pb = null;
         if (model.hasPooler()) {
             HostTensor p = head.get("pooler.dense.weight");
             HostTensor q = head.get("pooler.dense.bias");
@@ -120,12 +123,13 @@ final class AdapterLoader {
             if (p.shape()[0] != hidden || p.shape()[1] != hidden) {
                 throw conflict(name, a, "its pooler is " + p.shapeString() + ", this base's hidden size is " + hidden);
             }
-            pw = p.data();
-            pb = q.data();
+            pw = Numbers.of(p.data(), bf16);
+            pb = Numbers.of(q.data(), bf16);
         } else if (head.containsKey("pooler.dense.weight")) {
             throw conflict(name, a, "the adapter carries a pooler, this base has none");
         }
-        return new ServedAdapter(name, dir, a.spec(), task, pairsKnown, maxLength, layers, w.data(), b.data(), pw, pb);
+        return new ServedAdapter(name, dir, a.spec(), task, pairsKnown, maxLength, layers, Numbers.of(w.data(), bf16),
+                Numbers.of(b.data(), bf16), pw, pb);
     }
 
     private static TaskSpec taskFromConfig(String name, JsonNode c) {
@@ -202,7 +206,8 @@ final class AdapterLoader {
             for (int i = 0; i < scaledB.length; i++) {
                 scaledB[i] *= s;
             }
-            return new LayerWeights.Kronecker(g.kernel(), g.rank(), g.nIn(), g.nOut(), av.data(), scaledB, cv.data());
+            return new LayerWeights.Kronecker(g.kernel(), g.rank(), g.nIn(), g.nOut(), Numbers.of(av.data(), bf16), Numbers.of(scaledB, bf16),
+                    Numbers.of(cv.data(), bf16));
         }
         // Overlapping kernels: build the two thin factors once, here, with the training code's own construction.
         Engines.gradientsOff();
@@ -214,7 +219,7 @@ final class AdapterLoader {
             for (int i = 0; i < scaledOutT.length; i++) {
                 scaledOutT[i] *= s;
             }
-            return new LayerWeights.Factors(rows, in, out, inT.toFloatArray(), scaledOutT);
+            return new LayerWeights.Factors(rows, in, out, Numbers.of(inT.toFloatArray(), bf16), Numbers.of(scaledOutT, bf16));
         }
     }
 
@@ -228,6 +233,6 @@ final class AdapterLoader {
                 scaledOutT[k * out + j] = (float) (bv.data()[j * r + k] * scale);
             }
         }
-        return new LayerWeights.Factors(r, in, out, av.data(), scaledOutT);
+        return new LayerWeights.Factors(r, in, out, Numbers.of(av.data(), bf16), Numbers.of(scaledOutT, bf16));
     }
 }

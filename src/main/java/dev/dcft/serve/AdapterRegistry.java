@@ -16,8 +16,8 @@ final class AdapterRegistry {
     private final AdapterLoader loader;
     private final Map<String, ServedAdapter> adapters = new ConcurrentHashMap<>();
 
-    AdapterRegistry(ServingModel model) {
-        this.loader = new AdapterLoader(model);
+    AdapterRegistry(ServingModel model, boolean bf16Storage) {
+        this.loader = new AdapterLoader(model, bf16Storage);
     }
 
     int size() {
@@ -70,26 +70,18 @@ final class AdapterRegistry {
             for (Map.Entry<String, LayerWeights> e : t.layers().entrySet()) {
                 LayerWeights w = e.getValue();
                 layers.put(e.getKey(), w instanceof LayerWeights.Kronecker k
-                        ? new LayerWeights.Kronecker(k.d(), k.r(), k.nIn(), k.nOut(), jitter(k.a(), rng), jitter(k.scaledB(), rng), jitter(k.c(), rng))
+                        ? new LayerWeights.Kronecker(k.d(), k.r(), k.nIn(), k.nOut(), k.a().jitter(rng), k.scaledB().jitter(rng), k.c().jitter(rng))
                         : copy((LayerWeights.Factors) w, rng));
             }
             String name = template + "-" + i;
             adapters.put(name, new ServedAdapter(name, t.source(), t.spec(), t.task(), t.pairsKnown(), t.maxLength(), layers,
-                    jitter(t.classifierWeight(), rng), jitter(t.classifierBias(), rng),
-                    t.poolerWeight() == null ? null : jitter(t.poolerWeight(), rng), t.poolerBias() == null ? null : jitter(t.poolerBias(), rng)));
+                    t.classifierWeight().jitter(rng), t.classifierBias().jitter(rng),
+                    t.poolerWeight() == null ? null : t.poolerWeight().jitter(rng), t.poolerBias() == null ? null : t.poolerBias().jitter(rng)));
         }
     }
 
     private static LayerWeights copy(LayerWeights.Factors f, java.util.SplittableRandom rng) {
-        return new LayerWeights.Factors(f.m(), f.in(), f.out(), jitter(f.inT(), rng), jitter(f.scaledOutT(), rng));
-    }
-
-    private static float[] jitter(float[] v, java.util.SplittableRandom rng) {
-        float[] out = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = v[i] * (float) (0.5 + rng.nextDouble());
-        }
-        return out;
+        return new LayerWeights.Factors(f.m(), f.in(), f.out(), f.inT().jitter(rng), f.scaledOutT().jitter(rng));
     }
 
     /** Unloads every adapter whose name starts with {@code prefix} (benchmarks). */

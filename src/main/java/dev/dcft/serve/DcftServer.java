@@ -27,9 +27,9 @@ import java.util.function.Consumer;
 public final class DcftServer implements AutoCloseable {
     /** Limits and batching. */
     public record Options(String host, int port, int maxBatch, long maxWaitMs, int maxQueue, int maxInputs, long maxBodyBytes,
-            int httpThreads, long requestTimeoutMs) {
+            int httpThreads, long requestTimeoutMs, boolean bf16Adapters) {
         public static Options defaults() {
-            return new Options("127.0.0.1", 8080, 64, 5, 256, 64, 1 << 20, 64, 60_000);
+            return new Options("127.0.0.1", 8080, 64, 5, 256, 64, 1 << 20, 64, 60_000, false);
         }
     }
 
@@ -40,7 +40,7 @@ public final class DcftServer implements AutoCloseable {
 
     private DcftServer(LoadedModel base, Options o) throws IOException {
         this.model = new ServingModel(base);
-        this.registry = new AdapterRegistry(model);
+        this.registry = new AdapterRegistry(model, o.bf16Adapters());
         java.util.concurrent.atomic.AtomicReference<Batcher> queue = new java.util.concurrent.atomic.AtomicReference<>();
         ServeMetrics metrics = new ServeMetrics(() -> queue.get() == null ? 0 : queue.get().queueDepth(), registry::size);
         this.batcher = new Batcher(model, metrics, o.maxQueue(), o.maxBatch(), o.maxWaitMs());

@@ -15,9 +15,9 @@ final class HostHead {
         if (a.poolerWeight() != null) {
             pooled = new float[h];
             for (int o = 0; o < h; o++) {
-                double acc = a.poolerBias()[o];
+                double acc = a.poolerBias().get(o);
                 for (int i = 0; i < h; i++) {
-                    acc += (double) a.poolerWeight()[o * h + i] * first[i];
+                    acc += (double) a.poolerWeight().get(o * h + i) * first[i];
                 }
                 pooled[o] = (float) Math.tanh(acc);
             }
@@ -25,9 +25,9 @@ final class HostHead {
         int k = a.numLabels();
         float[] out = new float[k];
         for (int o = 0; o < k; o++) {
-            double acc = a.classifierBias()[o];
+            double acc = a.classifierBias().get(o);
             for (int i = 0; i < h; i++) {
-                acc += (double) a.classifierWeight()[o * h + i] * pooled[i];
+                acc += (double) a.classifierWeight().get(o * h + i) * pooled[i];
             }
             out[o] = (float) acc;
         }

@@ -14,7 +14,7 @@ sealed interface LayerWeights permits LayerWeights.Kronecker, LayerWeights.Facto
      * DCFT with stride = kernel: {@code x Delta_s = vec(B (A X C))} with {@code X} the input row as
      * {@code [n_in, d]}, so only {@code A [r, n_in]}, {@code s B [n_out, r]} and {@code C [d, d]} are kept.
      */
-    record Kronecker(int d, int r, int nIn, int nOut, float[] a, float[] scaledB, float[] c) implements LayerWeights {
+    record Kronecker(int d, int r, int nIn, int nOut, Numbers a, Numbers scaledB, Numbers c) implements LayerWeights {
         @Override
         public String groupKey() {
             return "kron:" + d + ":" + r;
@@ -22,7 +22,7 @@ sealed interface LayerWeights permits LayerWeights.Kronecker, LayerWeights.Facto
 
         @Override
         public long numbers() {
-            return (long) a.length + scaledB.length + c.length;
+            return (long) a.length() + scaledB.length() + c.length();
         }
     }
 
@@ -30,7 +30,7 @@ sealed interface LayerWeights permits LayerWeights.Kronecker, LayerWeights.Facto
      * Any other adapter (LoRA, DCFT with stride < kernel): the increment is {@code (x K_in) (s K_out)^T}
      * with both thin factors kept transposed, {@code [m, in]} and {@code [m, out]}.
      */
-    record Factors(int m, int in, int out, float[] inT, float[] scaledOutT) implements LayerWeights {
+    record Factors(int m, int in, int out, Numbers inT, Numbers scaledOutT) implements LayerWeights {
         @Override
         public String groupKey() {
             return "factors:" + m;
@@ -38,7 +38,7 @@ sealed interface LayerWeights permits LayerWeights.Kronecker, LayerWeights.Facto
 
         @Override
         public long numbers() {
-            return (long) inT.length + scaledOutT.length;
+            return (long) inT.length() + scaledOutT.length();
         }
     }
 }

@@ -80,13 +80,13 @@ final class MixedBatch {
             LayerWeights.Kronecker w = (LayerWeights.Kronecker) weights[s];
             for (int kk = 0; kk < r; kk++) {
                 for (int i = 0; i < nIn; i++) {
-                    aT[s * nIn * r + i * r + kk] = w.a()[kk * nIn + i];
+                    aT[s * nIn * r + i * r + kk] = w.a().get(kk * nIn + i);
                 }
                 for (int j = 0; j < nOut; j++) {
-                    bT[s * r * nOut + kk * nOut + j] = w.scaledB()[j * r + kk];
+                    bT[s * r * nOut + kk * nOut + j] = w.scaledB().get(j * r + kk);
                 }
             }
-            System.arraycopy(w.c(), 0, c, s * d * d, d * d);
+            w.c().copyTo(c, s * d * d);
         }
         NDArray kin = scope.create(aT, new Shape(sequences, nIn, 1, r, 1)).mul(scope.create(c, new Shape(sequences, 1, d, 1, d)))
                 .reshape(sequences, (long) nIn * d, (long) r * d);
@@ -105,8 +105,8 @@ final class MixedBatch {
         float[] outT = new float[sequences * m * f.out()];
         for (int s : rows) {
             LayerWeights.Factors w = (LayerWeights.Factors) weights[s];
-            System.arraycopy(w.inT(), 0, inT, s * m * f.in(), m * f.in());
-            System.arraycopy(w.scaledOutT(), 0, outT, s * m * f.out(), m * f.out());
+            w.inT().copyTo(inT, s * m * f.in());
+            w.scaledOutT().copyTo(outT, s * m * f.out());
         }
         NDArray kin = scope.create(inT, new Shape(sequences, m, f.in())).transpose(0, 2, 1);
         NDArray kout = scope.create(outT, new Shape(sequences, m, f.out()));

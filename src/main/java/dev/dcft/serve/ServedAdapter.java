@@ -11,17 +11,17 @@ import java.util.Map;
  * answers: the task (labels, type, whether it reads text pairs) and its truncation length.
  */
 record ServedAdapter(String name, Path source, AdapterSpec spec, TaskSpec task, boolean pairsKnown, int maxLength,
-        Map<String, LayerWeights> layers, float[] classifierWeight, float[] classifierBias, float[] poolerWeight, float[] poolerBias) {
+        Map<String, LayerWeights> layers, Numbers classifierWeight, Numbers classifierBias, Numbers poolerWeight, Numbers poolerBias) {
 
     int numLabels() {
-        return classifierBias.length;
+        return classifierBias.length();
     }
 
     /** Numbers held (adapter layers and head). */
     long numbers() {
-        long n = (long) classifierWeight.length + classifierBias.length;
+        long n = (long) classifierWeight.length() + classifierBias.length();
         if (poolerWeight != null) {
-            n += poolerWeight.length + poolerBias.length;
+            n += poolerWeight.length() + poolerBias.length();
         }
         for (LayerWeights w : layers.values()) {
             n += w.numbers();

@@ -121,7 +121,7 @@ class ServeTest {
     }
 
     private static DcftServer.Options options(int maxBatch, long waitMs, int maxQueue, int maxInputs, long maxBody) {
-        return new DcftServer.Options("127.0.0.1", 0, maxBatch, waitMs, maxQueue, maxInputs, maxBody, 64, 60_000);
+        return new DcftServer.Options("127.0.0.1", 0, maxBatch, waitMs, maxQueue, maxInputs, maxBody, 64, 60_000, false);
     }
 
     record Reply(int status, JsonNode body, String text, HttpResponse<String> raw) {
@@ -326,6 +326,30 @@ class ServeTest {
             assertEquals(16, embed.body().get("dim").asInt());
             assertEquals(2, embed.body().get("embeddings").size());
         }
+    }
+
+    @Test
+    void bf16AdapterStorageStaysCloseToFloat32() throws Exception {
+        DcftServer.Options o = new DcftServer.Options("127.0.0.1", 0, 64, 2, 256, 64, 1 << 20, 8, 60_000, true);
+        try (DcftServer s = start(o, null)) {
+            for (String a : List.of("a0", "a1", "a2")) {
+                assertEquals(201, call(s, "PUT", "/v1/adapters/" + a, "{\"path\": \"" + adapters.resolve(a) + "\"}").status());
+                Reply r = call(s, "POST", "/v1/predict", inputs(a, PAIRS.get(a), 0, 4));
+                assertEquals(200, r.status(), r.text());
+                List<JsonNode> want = expected(a, 0, 4);
+                for (int i = 0; i < want.size(); i++) {
+                    JsonNode g = r.body().get("results").get(i);
+                    want.get(i).get("probabilities").fields().forEachRemaining(e -> assertEquals(e.getValue().asDouble(),
+                            g.get("probabilities").get(e.getKey()).asDouble(), 1e-2, a + " p(" + e.getKey() + ") with bf16 numbers"));
+                }
+            }
+        }
+        // The rounding is bfloat16's: nearest, ties to even.
+        Numbers n = Numbers.of(new float[] {1f + 1f / 256, 1f + 3f / 256, -2.5f, 3.14159265f}, true);
+        assertEquals(1f, n.get(0));
+        assertEquals(1f + 4f / 256, n.get(1));
+        assertEquals(-2.5f, n.get(2));
+        assertEquals(3.140625f, n.get(3));
     }
 
     @Test
