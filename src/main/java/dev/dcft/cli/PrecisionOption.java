@@ -16,8 +16,9 @@ final class PrecisionOption {
     /** FP32 or BF16; {@code auto} is decided here and the choice, with its reason, goes to stderr. */
     Precision value() {
         if (resolved == null) {
-            Precision.Choice c = Precision.parse(precision).resolve();
-            if (Precision.parse(precision) == Precision.AUTO) {
+            Precision requested = Precision.parse(precision);
+            Precision.Choice c = requested.resolve();
+            if (requested == Precision.AUTO) {
                 System.err.println("dcft: precision " + c.precision().label() + " (" + c.reason() + ")");
             }
             resolved = c.precision();

@@ -48,7 +48,7 @@ public final class LoadedModel implements AutoCloseable {
         return mlmHead;
     }
 
-    /** How the frozen base is stored: fp32 unless {@link ModelLoader#withPrecision} cast it. */
+    /** How the frozen base is stored: what {@link ModelLoader} was asked for, resolved (fp32 by default). */
     public Precision.Choice precision() {
         return precision;
     }

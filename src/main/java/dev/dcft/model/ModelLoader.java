@@ -43,14 +43,21 @@ public final class ModelLoader {
     }
 
     /**
-     * Loads as {@link #load(String)}, then with {@code BF16} (or {@code AUTO} on a CPU that
-     * multiplies bf16 natively) stores the frozen base in bfloat16: {@link FrozenBf16}.
+     * Loads as {@link #load(String)}; with {@code BF16} (or {@code AUTO} on a CPU that multiplies
+     * bf16 natively) the frozen base is stored in bfloat16, each tensor cast as it is read
+     * ({@link FrozenBf16}).
      */
     public static LoadedModel load(String nameOrPath, Precision precision) {
-        return withPrecision(load0(nameOrPath, precision.resolve().bf16()), precision);
+        Precision.Choice choice = precision.resolve();
+        LoadedModel model = load0(nameOrPath, choice.bf16());
+        model.setPrecision(choice);
+        return model;
     }
 
-    /** {@code model} with its frozen base cast as {@code precision} resolves (the pooler stays float32: it trains). */
+    /**
+     * {@code model}, loaded in float32, with its frozen base cast as {@code precision} resolves (the
+     * pooler stays float32: it trains).
+     */
     public static LoadedModel withPrecision(LoadedModel model, Precision precision) {
         Precision.Choice choice = precision.resolve();
         if (choice.bf16()) {
@@ -129,10 +136,13 @@ public final class ModelLoader {
         BertConfig config = BertConfig.of(30522, hidden, layers, heads, ffn, 512, 2, 1e-12f);
         NDManager manager = Engines.newManager();
         BertModel model = new BertModel(manager, config, false);
-        BertInit.randomize(model, manager, seed, precision.resolve().bf16() ? FrozenBf16.eligible(model, "pooler") : java.util.Set.of());
+        Precision.Choice choice = precision.resolve();
+        BertInit.randomize(model, manager, seed, choice.bf16() ? FrozenBf16.eligible(model, "pooler") : java.util.Set.of());
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("tokenizer.json", EmbeddedModels.minilmTokenizer());
         String name = "random " + layers + "," + hidden + "," + ffn + "," + heads;
-        return withPrecision(new LoadedModel(name, model, null, manager, files, name), precision);
+        LoadedModel loaded = new LoadedModel(name, model, null, manager, files, name);
+        loaded.setPrecision(choice);
+        return loaded;
     }
 }

@@ -51,7 +51,7 @@ public final class ModuleWeights {
     }
 
     /** A tensor's values as float32 on the host (a bf16 tensor widened exactly). */
-    public static float[] hostFloats(NDArray v) {
+    private static float[] hostFloats(NDArray v) {
         if (!Bf16.isBf16(v)) {
             return v.toFloatArray();
         }

@@ -202,12 +202,9 @@ final class AdapterLoader {
         HostTensor cv = tensor(name, a, module, t, "dcft_C", g.kernel(), g.kernel());
         float s = (float) c.scale();
         if (g.stride() == g.kernel()) {
-            float[] scaledB = bv.data().clone();
-            for (int i = 0; i < scaledB.length; i++) {
-                scaledB[i] *= s;
-            }
-            return new LayerWeights.Kronecker(g.kernel(), g.rank(), g.nIn(), g.nOut(), Numbers.of(av.data(), bf16), Numbers.of(scaledB, bf16),
-                    Numbers.of(cv.data(), bf16));
+            return new LayerWeights.Kronecker(g.kernel(), g.rank(), g.nIn(), g.nOut(),
+                    Numbers.of(transposed(av.data(), g.rank(), g.nIn(), 1), bf16),
+                    Numbers.of(transposed(bv.data(), g.nOut(), g.rank(), s), bf16), Numbers.of(cv.data(), bf16));
         }
         // Overlapping kernels: build the two thin factors once, here, with the training code's own construction.
         Engines.gradientsOff();
@@ -227,12 +224,17 @@ final class AdapterLoader {
             int r, double scale) {
         HostTensor av = tensor(name, a, module, t, "lora_A", r, in);
         HostTensor bv = tensor(name, a, module, t, "lora_B", out, r);
-        float[] scaledOutT = new float[r * out];
-        for (int j = 0; j < out; j++) {
-            for (int k = 0; k < r; k++) {
-                scaledOutT[k * out + j] = (float) (bv.data()[j * r + k] * scale);
+        return new LayerWeights.Factors(r, in, out, Numbers.of(av.data(), bf16), Numbers.of(transposed(bv.data(), out, r, scale), bf16));
+    }
+
+    /** {@code scale * m^T} for a row-major {@code [rows, cols]} matrix {@code m}. */
+    private static float[] transposed(float[] m, int rows, int cols, double scale) {
+        float[] t = new float[m.length];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                t[j * rows + i] = (float) (m[i * cols + j] * scale);
             }
         }
-        return new LayerWeights.Factors(r, in, out, Numbers.of(av.data(), bf16), Numbers.of(scaledOutT, bf16));
+        return t;
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
@@ -64,24 +65,11 @@ final class AdapterRegistry {
      */
     void registerCopies(String template, int count, long seed) {
         ServedAdapter t = get(template);
-        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        SplittableRandom rng = new SplittableRandom(seed);
         for (int i = 0; i < count; i++) {
-            Map<String, LayerWeights> layers = new java.util.LinkedHashMap<>();
-            for (Map.Entry<String, LayerWeights> e : t.layers().entrySet()) {
-                LayerWeights w = e.getValue();
-                layers.put(e.getKey(), w instanceof LayerWeights.Kronecker k
-                        ? new LayerWeights.Kronecker(k.d(), k.r(), k.nIn(), k.nOut(), k.a().jitter(rng), k.scaledB().jitter(rng), k.c().jitter(rng))
-                        : copy((LayerWeights.Factors) w, rng));
-            }
             String name = template + "-" + i;
-            adapters.put(name, new ServedAdapter(name, t.source(), t.spec(), t.task(), t.pairsKnown(), t.maxLength(), layers,
-                    t.classifierWeight().jitter(rng), t.classifierBias().jitter(rng),
-                    t.poolerWeight() == null ? null : t.poolerWeight().jitter(rng), t.poolerBias() == null ? null : t.poolerBias().jitter(rng)));
+            adapters.put(name, t.jittered(name, rng));
         }
-    }
-
-    private static LayerWeights copy(LayerWeights.Factors f, java.util.SplittableRandom rng) {
-        return new LayerWeights.Factors(f.m(), f.in(), f.out(), f.inT().jitter(rng), f.scaledOutT().jitter(rng));
     }
 
     /** Unloads every adapter whose name starts with {@code prefix} (benchmarks). */
@@ -91,9 +79,7 @@ final class AdapterRegistry {
 
     /** Registers an adapter whose layers were merged into the base: only its head runs per request (benchmarks). */
     void registerMerged(String name, Path dir) {
-        ServedAdapter a = loader.load(name, dir);
-        adapters.put(name, new ServedAdapter(a.name(), a.source(), a.spec(), a.task(), a.pairsKnown(), a.maxLength(), Map.of(),
-                a.classifierWeight(), a.classifierBias(), a.poolerWeight(), a.poolerBias()));
+        adapters.put(name, loader.load(name, dir).headOnly());
     }
 
     static ObjectNode describe(ServedAdapter a) {

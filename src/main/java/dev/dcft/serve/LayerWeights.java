@@ -1,5 +1,7 @@
 package dev.dcft.serve;
 
+import java.util.SplittableRandom;
+
 /**
  * One adapter's numbers for one adapted linear layer, on the Java heap (a loaded adapter holds no
  * engine tensors: ten thousand of them cost only their numbers). Rows of a batch that share a
@@ -10,11 +12,15 @@ sealed interface LayerWeights permits LayerWeights.Kronecker, LayerWeights.Facto
 
     long numbers();
 
+    /** The same kind of weights with every number scaled by a random factor (benchmark copies). */
+    LayerWeights jitter(SplittableRandom rng);
+
     /**
      * DCFT with stride = kernel: {@code x Delta_s = vec(B (A X C))} with {@code X} the input row as
-     * {@code [n_in, d]}, so only {@code A [r, n_in]}, {@code s B [n_out, r]} and {@code C [d, d]} are kept.
+     * {@code [n_in, d]}, so only {@code A}, {@code s B} and {@code C [d, d]} are kept; A and sB
+     * transposed ({@code [n_in, r]}, {@code [r, n_out]}), the layouts a batch gathers them in.
      */
-    record Kronecker(int d, int r, int nIn, int nOut, Numbers a, Numbers scaledB, Numbers c) implements LayerWeights {
+    record Kronecker(int d, int r, int nIn, int nOut, Numbers aT, Numbers scaledBT, Numbers c) implements LayerWeights {
         @Override
         public String groupKey() {
             return "kron:" + d + ":" + r;
@@ -22,7 +28,12 @@ sealed interface LayerWeights permits LayerWeights.Kronecker, LayerWeights.Facto
 
         @Override
         public long numbers() {
-            return (long) a.length() + scaledB.length() + c.length();
+            return (long) aT.length() + scaledBT.length() + c.length();
+        }
+
+        @Override
+        public LayerWeights jitter(SplittableRandom rng) {
+            return new Kronecker(d, r, nIn, nOut, aT.jitter(rng), scaledBT.jitter(rng), c.jitter(rng));
         }
     }
 
@@ -39,6 +50,11 @@ sealed interface LayerWeights permits LayerWeights.Kronecker, LayerWeights.Facto
         @Override
         public long numbers() {
             return (long) inT.length() + scaledOutT.length();
+        }
+
+        @Override
+        public LayerWeights jitter(SplittableRandom rng) {
+            return new Factors(m, in, out, inT.jitter(rng), scaledOutT.jitter(rng));
         }
     }
 }

@@ -56,7 +56,7 @@ final class MixedBatch {
             if (first instanceof LayerWeights.Kronecker k) {
                 kronecker(y3, x3, k, rows, weights);
             } else {
-                y3.addi(factors(x3, (LayerWeights.Factors) first, rows, weights));
+                factors(y3, x3, (LayerWeights.Factors) first, rows, weights);
             }
         }
         return y;
@@ -78,14 +78,8 @@ final class MixedBatch {
         float[] c = new float[sequences * d * d];
         for (int s : rows) {
             LayerWeights.Kronecker w = (LayerWeights.Kronecker) weights[s];
-            for (int kk = 0; kk < r; kk++) {
-                for (int i = 0; i < nIn; i++) {
-                    aT[s * nIn * r + i * r + kk] = w.a().get(kk * nIn + i);
-                }
-                for (int j = 0; j < nOut; j++) {
-                    bT[s * r * nOut + kk * nOut + j] = w.scaledB().get(j * r + kk);
-                }
-            }
+            w.aT().copyTo(aT, s * nIn * r);
+            w.scaledBT().copyTo(bT, s * r * nOut);
             w.c().copyTo(c, s * d * d);
         }
         NDArray kin = scope.create(aT, new Shape(sequences, nIn, 1, r, 1)).mul(scope.create(c, new Shape(sequences, 1, d, 1, d)))
@@ -98,8 +92,8 @@ final class MixedBatch {
         y.addi(inc.reshape(sequences, length, (long) nOut * d));
     }
 
-    /** {@code (x K_in) (s K_out)^T} per sequence: two batched products. */
-    private NDArray factors(NDArray x, LayerWeights.Factors f, List<Integer> rows, LayerWeights[] weights) {
+    /** Per sequence, {@code y += (x K_in) (s K_out)^T}: two batched products. */
+    private void factors(NDArray y, NDArray x, LayerWeights.Factors f, List<Integer> rows, LayerWeights[] weights) {
         int m = f.m();
         float[] inT = new float[sequences * m * f.in()];
         float[] outT = new float[sequences * m * f.out()];
@@ -110,6 +104,6 @@ final class MixedBatch {
         }
         NDArray kin = scope.create(inT, new Shape(sequences, m, f.in())).transpose(0, 2, 1);
         NDArray kout = scope.create(outT, new Shape(sequences, m, f.out()));
-        return x.batchMatMul(kin).batchMatMul(kout);
+        y.addi(x.batchMatMul(kin).batchMatMul(kout));
     }
 }

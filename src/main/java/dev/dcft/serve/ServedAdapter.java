@@ -3,7 +3,9 @@ package dev.dcft.serve;
 import dev.dcft.adapters.AdapterSpec;
 import dev.dcft.data.TaskSpec;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 /**
  * An adapter as the server holds it: per adapted layer its numbers ({@link LayerWeights}), its task
@@ -15,6 +17,21 @@ record ServedAdapter(String name, Path source, AdapterSpec spec, TaskSpec task, 
 
     int numLabels() {
         return classifierBias.length();
+    }
+
+    /** This adapter under another name, every number scaled by a random factor (benchmark copies). */
+    ServedAdapter jittered(String newName, SplittableRandom rng) {
+        Map<String, LayerWeights> copies = new LinkedHashMap<>();
+        layers.forEach((path, w) -> copies.put(path, w.jitter(rng)));
+        return new ServedAdapter(newName, source, spec, task, pairsKnown, maxLength, copies, classifierWeight.jitter(rng),
+                classifierBias.jitter(rng), poolerWeight == null ? null : poolerWeight.jitter(rng),
+                poolerBias == null ? null : poolerBias.jitter(rng));
+    }
+
+    /** The head alone: for an adapter whose layers were merged into the base (benchmarks). */
+    ServedAdapter headOnly() {
+        return new ServedAdapter(name, source, spec, task, pairsKnown, maxLength, Map.of(), classifierWeight, classifierBias, poolerWeight,
+                poolerBias);
     }
 
     /** Numbers held (adapter layers and head). */

@@ -73,12 +73,6 @@ public record TrainConfig(
                 saveEvery, seed, threads, trainLimit, evalLimit, skipBadRows, preset, d, precision);
     }
 
-    public TrainConfig withPrecision(String p) {
-        return new TrainConfig(task, model, method, kernel, stride, rank, alpha, init, adapterDropout, targets, targetRegex, lr, epochs,
-                maxSteps, batch, maxLen, warmupSteps, warmupRatio, weightDecay, clsDropout, gamma, regForm, clipNorm, evalEvery,
-                saveEvery, seed, threads, trainLimit, evalLimit, skipBadRows, preset, data, p);
-    }
-
     /** How the frozen base is stored and multiplied; runs written before the option existed are fp32. */
     public Precision precisionMode() {
         return precision == null ? Precision.FP32 : Precision.parse(precision);

@@ -22,16 +22,13 @@ public final class FrozenBf16 {
     private FrozenBf16() {
     }
 
-    /** Casts in place; returns the number of tensor elements now stored in bf16. */
-    public static long cast(Module root, String... skipPrefixes) {
-        long count = 0;
+    /** Casts in place. */
+    public static void cast(Module root, String... skipPrefixes) {
         for (Parameter p : eligible(root, skipPrefixes)) {
             if (!Bf16.isBf16(p.value())) {
                 set(p, p.value());
-                count += p.numel();
             }
         }
-        return count;
     }
 
     /**
