@@ -38,6 +38,7 @@ public final class FineTuning {
     private Integer batch;
     private Integer maxLength;
     private Long seed;
+    private boolean groupByLength;
     private int threads;
     private String trainFile;
     private String devFile;
@@ -114,6 +115,12 @@ public final class FineTuning {
 
     public FineTuning seed(long seed) {
         this.seed = seed;
+        return this;
+    }
+
+    /** Batches examples of similar length together ({@code --group-by-length}): less padding, so faster epochs. */
+    public FineTuning groupByLength(boolean group) {
+        this.groupByLength = group;
         return this;
     }
 
@@ -220,7 +227,7 @@ public final class FineTuning {
                 b.adapterDropout(), null, null, lr != null ? lr : b.lr(), epochs != null ? epochs : b.epochs(),
                 steps != null ? steps : b.maxSteps(), batch != null ? batch : b.batch(), maxLength != null ? maxLength : b.maxLen(),
                 b.warmupSteps(), b.warmupRatio(), b.weightDecay(), b.clsDropout(), b.gamma(), b.regForm(), b.clipNorm(), b.evalEvery(),
-                b.saveEvery(), seed != null ? seed : b.seed(), threads, 0, 0, false, "cpu", data, null);
+                b.saveEvery(), seed != null ? seed : b.seed(), threads, 0, 0, false, "cpu", data, null, groupByLength);
     }
 
     /** Examples as JSONL; multi-label labels ("a|b") become lists, so the type is inferred as for files. */

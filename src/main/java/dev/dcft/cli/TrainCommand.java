@@ -145,6 +145,9 @@ final class TrainCommand implements Callable<Integer> {
     Integer evalLimit;
     @Option(names = "--skip-bad-rows", description = "Skip and count malformed data rows instead of stopping.")
     boolean skipBadRows;
+    @Option(names = "--group-by-length", description = "Batch examples of similar length together (Hugging Face's group_by_length: "
+            + "shuffled, then sorted by length within chunks of 50 batches); less padding, same examples per epoch.")
+    boolean groupByLength;
 
     @Option(names = "--resume", description = "Continue RUN_DIR from its last checkpoint (its config.json decides everything).")
     boolean resume;
@@ -195,7 +198,7 @@ final class TrainCommand implements Callable<Integer> {
                 ? DataConfig.squad(squadTrainFile, squadDevFile, or(docStride, 128), or(maxAnswerLength, 30), or(nullThreshold, 0.0))
                 : trainFile == null ? null
                 : new DataConfig(trainFile, devFile, format, textColumn, textPairColumn, labelColumn, taskType, null, false, 0.1),
-                precisionOption.value().label());
+                precisionOption.value().label(), groupByLength);
     }
 
     private static <T> T or(T v, T fallback) {

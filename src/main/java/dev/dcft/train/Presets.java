@@ -50,7 +50,7 @@ public final class Presets {
                 return new TrainConfig(task.cliName(), model, method.cliName(), 8, 8, method == Method.LORA ? 8 : 1,
                         method == Method.LORA ? 16 : 4, "gaussian", 0, null, null, cpuLearningRate(method), 3, 600, 32,
                         task == GlueTask.COLA ? 64 : 128, 0, 0.06, 0.01, 0.1, 0.1, "released", 1.0, 100, 100, 42, 0, 0, 0,
-                        false, "cpu", null, null);
+                        false, "cpu", null, null, false);
             }
             case "paper" -> {
                 PaperRow r = paper(task);
@@ -59,7 +59,7 @@ public final class Presets {
                 return new TrainConfig(task.cliName(), model, method.cliName(), 8, 8, method == Method.LORA ? 8 : 1,
                         method == Method.LORA ? 16 : r.alpha() / 8, "gaussian", 0, null, null, r.lr(), r.epochs(), 0, r.batch(),
                         r.maxLen(), warmupSteps, warmupRatio, r.weightDecay(), r.clsDropout(), r.gamma(), "released", 1.0, 0, 500, 42,
-                        0, 0, 0, false, "paper", null, null);
+                        0, 0, 0, false, "paper", null, null, false);
             }
             default -> throw new IllegalArgumentException("unknown preset '" + preset + "' (cpu or paper)");
         }

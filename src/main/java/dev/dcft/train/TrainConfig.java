@@ -43,7 +43,8 @@ public record TrainConfig(
         boolean skipBadRows,
         String preset,
         DataConfig data,
-        String precision) {
+        String precision,
+        boolean groupByLength) {
 
     /** The task name GLUE runs carry; runs on the user's files are "custom". */
     public static final String CUSTOM = "custom";
@@ -64,13 +65,13 @@ public record TrainConfig(
     public TrainConfig withTask(String t) {
         return new TrainConfig(t, model, method, kernel, stride, rank, alpha, init, adapterDropout, targets, targetRegex, lr, epochs,
                 maxSteps, batch, maxLen, warmupSteps, warmupRatio, weightDecay, clsDropout, gamma, regForm, clipNorm, evalEvery,
-                saveEvery, seed, threads, trainLimit, evalLimit, skipBadRows, preset, data, precision);
+                saveEvery, seed, threads, trainLimit, evalLimit, skipBadRows, preset, data, precision, groupByLength);
     }
 
     public TrainConfig withData(DataConfig d) {
         return new TrainConfig(task, model, method, kernel, stride, rank, alpha, init, adapterDropout, targets, targetRegex, lr, epochs,
                 maxSteps, batch, maxLen, warmupSteps, warmupRatio, weightDecay, clsDropout, gamma, regForm, clipNorm, evalEvery,
-                saveEvery, seed, threads, trainLimit, evalLimit, skipBadRows, preset, d, precision);
+                saveEvery, seed, threads, trainLimit, evalLimit, skipBadRows, preset, d, precision, groupByLength);
     }
 
     /** How the frozen base is stored and multiplied; runs written before the option existed are fp32. */

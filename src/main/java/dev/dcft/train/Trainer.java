@@ -137,6 +137,9 @@ public final class Trainer {
             int epoch = step / perEpoch;
             if (epoch != orderEpoch) {
                 order = permutation(train.size(), config.seed() * 1_000_003L + epoch);
+                if (config.groupByLength()) {
+                    order = LengthGroupedOrder.of(order, train::length, config.batch());
+                }
                 orderEpoch = epoch;
             }
             int pos = (step % perEpoch) * config.batch();

@@ -35,7 +35,7 @@ class TrainingTest {
     static TrainConfig tinyConfig(String model, int steps) {
         TrainConfig b = Presets.base("cpu", GlueTask.SST2, Method.DCFT, model);
         return new TrainConfig("sst2", model, "dcft", 8, 8, 1, 4, "gaussian", 0.1, null, null, 5e-3, 1, steps, 8, 32, 0, 0.1,
-                0.01, 0.1, 0.1, "released", 1.0, 6, 5, 7, 2, 96, 40, false, b.preset(), null, null);
+                0.01, 0.1, 0.1, "released", 1.0, 6, 5, 7, 2, 96, 40, false, b.preset(), null, null, false);
     }
 
     /** DCFT on an SST-2 subset with the embedded MiniLM beats the majority class by a wide margin. */
@@ -44,7 +44,7 @@ class TrainingTest {
         TestModels.minilm(); // fixes the thread count for the JVM
         TrainConfig b = Presets.base("cpu", GlueTask.SST2, Method.DCFT, "minilm-l6");
         TrainConfig c = new TrainConfig("sst2", "minilm-l6", "dcft", 8, 8, 1, 4, "gaussian", 0, null, null, 5e-3, 1, 120, 16, 64, 0,
-                0.1, 0.01, 0.1, 0.1, "released", 1.0, 60, 0, 42, 2, 2000, 400, false, b.preset(), null, null);
+                0.1, 0.01, 0.1, 0.1, "released", 1.0, 60, 0, 42, 2, 2000, 400, false, b.preset(), null, null, false);
         TaskRun.Outcome o = TaskRun.train(c, SharedData.root(), tmp.resolve("sst2"), false, false, (s, t, e, l, r) -> { }, t -> { });
         var dev = GlueReader.read(DataLocator.resolve(SharedData.root()).file(GlueTask.SST2, "dev.tsv"), GlueTask.SST2, false)
                 .examples().subList(0, 400);
