@@ -29,6 +29,8 @@ import org.knowm.xchart.CategoryChartBuilder;
  */
 public final class ExperimentReport {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Published scores to print beside ours, kept beside the summaries. */
+    public static final String REFERENCES = "references.json";
 
     private ExperimentReport() {
     }
@@ -50,7 +52,7 @@ public final class ExperimentReport {
     public static List<JsonNode> read(Path summaries) throws IOException {
         List<JsonNode> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(summaries)) {
-            for (Path p : s.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
+            for (Path p : s.filter(f -> f.toString().endsWith(".json") && !f.getFileName().toString().equals(REFERENCES)).sorted().toList()) {
                 out.add(JSON.readTree(p.toFile()));
             }
         }
@@ -105,6 +107,8 @@ public final class ExperimentReport {
                 md.append(String.format(Locale.ROOT, " %.2f%s |%n", taskMeans.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN),
                         taskMeans.size() < tasks.size() ? " (" + taskMeans.size() + " tasks)" : ""));
             }
+            references(summaries.resolve(REFERENCES), tasks, md);
+            comparisons(tasks, methods, cells, md);
             md.append("\nDetails:\n\n| task | method | seeds | metrics at the end (mean ± sd) | best score | steps | wall hours | tokens/s |\n");
             md.append("|---|---|---|---|---:|---:|---:|---:|\n");
             double totalWall = 0;
@@ -145,6 +149,72 @@ public final class ExperimentReport {
         }
         AtomicFiles.writeString(out.resolve("report.md"), md.toString());
         return md.toString();
+    }
+
+    /**
+     * Published rows from {@code references.json} beside the summaries ({"note": ..., "rows": [{"label", "trainable",
+     * "scores": {task: score x100}}]}): other backbones or recipes, printed under our rows and never mixed into them.
+     */
+    private static void references(Path file, Set<String> tasks, StringBuilder md) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        JsonNode refs = JSON.readTree(file.toFile());
+        md.append("\nPublished, for reference (other backbones or recipes; not run here): ").append(refs.path("note").asText("")).append("\n\n");
+        md.append("| row | trainable |");
+        tasks.forEach(t -> md.append(' ').append(t).append(" |"));
+        md.append(" average |\n|---|---:|");
+        tasks.forEach(t -> md.append("---:|"));
+        md.append("---:|\n");
+        for (JsonNode row : refs.path("rows")) {
+            md.append("| ").append(row.path("label").asText()).append(" | ").append(row.path("trainable").asText()).append(" |");
+            List<Double> have = new ArrayList<>();
+            for (String t : tasks) {
+                JsonNode v = row.path("scores").path(t);
+                if (v.isNumber()) {
+                    have.add(v.asDouble());
+                    md.append(String.format(Locale.ROOT, " %.2f |", v.asDouble()));
+                } else {
+                    md.append(" - |");
+                }
+            }
+            md.append(String.format(Locale.ROOT, " %.2f%s |%n", have.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN),
+                    have.size() < tasks.size() ? " (" + have.size() + " tasks)" : ""));
+        }
+    }
+
+    /**
+     * Every pair of methods with at least two seeds each on a task: the difference of their means, called a
+     * difference only where it exceeds the sum of the two sample standard deviations, else "within noise".
+     */
+    static void comparisons(Set<String> tasks, Set<String> methods, Map<String, Map<String, List<JsonNode>>> cells, StringBuilder md) {
+        List<String> lines = new ArrayList<>();
+        List<String> ms = new ArrayList<>(methods);
+        for (String t : tasks) {
+            for (int i = 0; i < ms.size(); i++) {
+                for (int j = i + 1; j < ms.size(); j++) {
+                    List<JsonNode> a = cells.get(ms.get(i)).getOrDefault(t, List.of());
+                    List<JsonNode> b = cells.get(ms.get(j)).getOrDefault(t, List.of());
+                    if (a.size() < 2 || b.size() < 2) {
+                        continue;
+                    }
+                    MeanSd x = MeanSd.of(a.stream().map(r -> score(r, "final")).toList());
+                    MeanSd y = MeanSd.of(b.stream().map(r -> score(r, "final")).toList());
+                    double diff = x.mean() - y.mean();
+                    double spread = x.sd() + y.sd();
+                    String verdict = Math.abs(diff) > spread
+                            ? (diff > 0 ? ms.get(i) : ms.get(j)) + " higher, beyond the seeds' spread"
+                            : "within noise";
+                    lines.add(String.format(Locale.ROOT, "| %s | %s - %s | %+.2f | %.2f | %s |", t, ms.get(i), ms.get(j), diff, spread, verdict));
+                }
+            }
+        }
+        if (lines.isEmpty()) {
+            return;
+        }
+        md.append("\nComparisons (methods with two or more seeds on a task; a difference counts only where it exceeds the sum of the"
+                + " two standard deviations):\n\n| task | pair | difference of means | sd + sd | verdict |\n|---|---|---:|---:|---|\n");
+        lines.forEach(l -> md.append(l).append('\n'));
     }
 
     private static String precisions(Map<String, List<JsonNode>> byTask) {

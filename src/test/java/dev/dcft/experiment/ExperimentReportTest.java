@@ -1,0 +1,44 @@
+package dev.dcft.experiment;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The report's verdicts and published rows, from hand-made summaries (no training). */
+class ExperimentReportTest {
+    @TempDir
+    Path tmp;
+
+    private void summary(Path dir, String task, String method, int seed, double score) throws Exception {
+        Files.writeString(dir.resolve(task + "-" + method + "-s" + seed + ".json"), String.format(java.util.Locale.ROOT,
+                "{\"id\":\"%s-%s-s%d\",\"grid\":\"g\",\"task\":\"%s\",\"method\":\"%s\",\"seed\":%d,\"model\":\"m\",\"precision\":\"fp32\","
+                        + "\"trainable_params\":10,\"best\":{\"score\":%f},\"final\":{\"score\":%f,\"accuracy\":%f},\"steps\":3,"
+                        + "\"wall_seconds\":36,\"tokens_per_second\":5}",
+                task, method, seed, task, method, seed, score, score, score));
+    }
+
+    @Test
+    void differencesBeyondTheSpreadAreCalledAndOthersAreWithinNoise() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("summaries"));
+        // rte: a 0.60/0.62 vs b 0.70/0.72: means 61 and 71, sds 1.41 each: 10 > 2.83, a real difference.
+        summary(s, "rte", "a", 1, 0.60);
+        summary(s, "rte", "a", 2, 0.62);
+        summary(s, "rte", "b", 1, 0.70);
+        summary(s, "rte", "b", 2, 0.72);
+        // cola: a 0.50/0.60 vs b 0.52/0.56: means 55 and 54, sds 7.07 and 2.83: 1 < 9.9, within noise.
+        summary(s, "cola", "a", 1, 0.50);
+        summary(s, "cola", "a", 2, 0.60);
+        summary(s, "cola", "b", 1, 0.52);
+        summary(s, "cola", "b", 2, 0.56);
+        Files.writeString(s.resolve(ExperimentReport.REFERENCES),
+                "{\"note\":\"other backbone\",\"rows\":[{\"label\":\"paper x\",\"trainable\":\"1M\",\"scores\":{\"rte\":80.0,\"cola\":60.0}}]}");
+        String md = ExperimentReport.write(s, tmp.resolve("out"));
+        assertTrue(md.contains("| rte | a - b | -10.00 | 2.83 | b higher, beyond the seeds' spread |"), md);
+        assertTrue(md.contains("| cola | a - b | +1.00 | 9.90 | within noise |"), md);
+        assertTrue(md.contains("| paper x | 1M | 80.00 | 60.00 | 70.00 |") || md.contains("| paper x | 1M | 60.00 | 80.00 | 70.00 |"), md);
+        assertTrue(md.contains("from 8 run summaries"), "references.json is not a run summary: " + md);
+    }
+}
