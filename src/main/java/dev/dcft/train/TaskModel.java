@@ -50,10 +50,13 @@ public final class TaskModel {
             encoder.ensureClassificationPooler(base.manager(), seed + 2);
         }
         Adapters.apply(encoder, spec, base.manager(), seed);
-        // The pooler belongs to the task head (SPEC section 2): it trains with every method.
+        // The pooler belongs to the classification head (SPEC section 2): it trains with every method. Question
+        // answering reads every token's state and never the pooler (Hugging Face builds its QA models without one),
+        // so there it stays frozen and out of the adapter file, even in full fine-tuning.
+        boolean qa = task.isQuestionAnswering();
         encoder.namedParameters().forEach((k, p) -> {
             if (k.startsWith("pooler.")) {
-                p.setTrainable(true);
+                p.setTrainable(!qa);
             }
         });
         this.head = task.isQuestionAnswering() ? new QaHead(base.manager(), encoder.config().hiddenSize, seed + 1)
@@ -201,7 +204,7 @@ public final class TaskModel {
     /** Writes the trainable state in PEFT's layout (head as modules_to_save), replacing {@code dir}. */
     public void saveAdapter(Path dir, String baseModelName) throws IOException {
         List<String> save = new ArrayList<>(head.moduleNames());
-        if (base.model().hasPooler()) {
+        if (base.model().hasPooler() && !task.isQuestionAnswering()) {
             save.add("pooler");
         }
         com.fasterxml.jackson.databind.node.ObjectNode labels = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
