@@ -241,7 +241,9 @@ public final class TaskModel {
             e.getValue().setTrainable(true);
         }
         for (String k : all.keySet()) {
-            if (!params.containsKey(k)) {
+            // Question-answering adapters written before the pooler left them carry it; this model never reads it.
+            boolean unreadPooler = task.isQuestionAnswering() && k.startsWith("pooler.") && base.model().hasPooler();
+            if (!params.containsKey(k) && !unreadPooler) {
                 throw new ModelFormatException(file, "tensor '" + k + "' has no place in this model (saved for another model or task?)");
             }
         }

@@ -59,6 +59,20 @@ class QaTrainableTest {
             String config = Files.readString(dir.resolve("adapter_config.json"));
             assertFalse(config.contains("\"pooler\""), config);
         }
+        Path older = tmp.resolve("older");
+        try (LoadedModel base = bertWithPooler()) {
+            // Files written before the pooler left QA adapters carry its tensors: they still load.
+            TaskModel qa = new TaskModel(base, DCFT, SquadTask.spec(false), 0, 1);
+            base.model().namedParameters().forEach((k, p) -> p.setTrainable(p.trainable() || k.startsWith("pooler.")));
+            qa.saveAdapter(older, "bert with pooler");
+        }
+        try (LoadedModel base = bertWithPooler()) {
+            TaskModel qa = new TaskModel(base, DCFT, SquadTask.spec(false), 0, 1);
+            var file = dev.dcft.io.PeftAdapterFiles.load(older);
+            assertTrue(file.headTensors().keySet().stream().anyMatch(k -> k.startsWith("pooler.")), file.headTensors().keySet().toString());
+            qa.loadAdapter(file);
+            assertFalse(qa.trainable().keySet().stream().anyMatch(k -> k.startsWith("pooler.")));
+        }
         try (LoadedModel base = bertWithPooler()) {
             TaskModel cls = new TaskModel(base, DCFT, GlueTask.SST2.spec(), 0, 1);
             long adapter = dev.dcft.adapters.Adapters.adapterParameterCount(base.model());
