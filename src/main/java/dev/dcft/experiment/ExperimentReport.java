@@ -83,11 +83,7 @@ public final class ExperimentReport {
         md.append("Rebuilt by `dcft experiment report` from ").append(all.size()).append(" run summaries. Dev scores x100 at the end of"
                 + " training (mean ± sample sd over seeds, n seeds); best-during-training in the details table.\n\n");
         if (!main.isEmpty()) {
-            md.append("| method | trainable | precision |");
-            tasks.forEach(t -> md.append(' ').append(t).append(" |"));
-            md.append(" average |\n|---|---:|---|");
-            tasks.forEach(t -> md.append("---:|"));
-            md.append("---:|\n");
+            tableHeader(md, "| method | trainable | precision |", "|---|---:|---|", tasks);
             for (String m : methods) {
                 Map<String, List<JsonNode>> byTask = cells.get(m);
                 JsonNode any = byTask.values().iterator().next().get(0);
@@ -104,8 +100,7 @@ public final class ExperimentReport {
                     taskMeans.add(s.mean());
                     md.append(' ').append(s.text()).append(" |");
                 }
-                md.append(String.format(Locale.ROOT, " %.2f%s |%n", taskMeans.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN),
-                        taskMeans.size() < tasks.size() ? " (" + taskMeans.size() + " tasks)" : ""));
+                md.append(averageCell(taskMeans, tasks.size()));
             }
             references(summaries.resolve(REFERENCES), tasks, md);
             comparisons(tasks, methods, cells, md);
@@ -161,11 +156,7 @@ public final class ExperimentReport {
         }
         JsonNode refs = JSON.readTree(file.toFile());
         md.append("\nPublished, for reference (other backbones or recipes; not run here): ").append(refs.path("note").asText("")).append("\n\n");
-        md.append("| row | trainable |");
-        tasks.forEach(t -> md.append(' ').append(t).append(" |"));
-        md.append(" average |\n|---|---:|");
-        tasks.forEach(t -> md.append("---:|"));
-        md.append("---:|\n");
+        tableHeader(md, "| row | trainable |", "|---|---:|", tasks);
         for (JsonNode row : refs.path("rows")) {
             md.append("| ").append(row.path("label").asText()).append(" | ").append(row.path("trainable").asText()).append(" |");
             List<Double> have = new ArrayList<>();
@@ -178,9 +169,23 @@ public final class ExperimentReport {
                     md.append(" - |");
                 }
             }
-            md.append(String.format(Locale.ROOT, " %.2f%s |%n", have.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN),
-                    have.size() < tasks.size() ? " (" + have.size() + " tasks)" : ""));
+            md.append(averageCell(have, tasks.size()));
         }
+    }
+
+    /** Header of a table with one column per task and an average column (our rows and the published rows share it). */
+    private static void tableHeader(StringBuilder md, String leading, String leadingAlign, Set<String> tasks) {
+        md.append(leading);
+        tasks.forEach(t -> md.append(' ').append(t).append(" |"));
+        md.append(" average |\n").append(leadingAlign);
+        tasks.forEach(t -> md.append("---:|"));
+        md.append("---:|\n");
+    }
+
+    /** The GLUE-style average over the tasks a row has, saying how many when some are missing; ends the row. */
+    private static String averageCell(List<Double> scores, int taskCount) {
+        return String.format(Locale.ROOT, " %.2f%s |%n", scores.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN),
+                scores.size() < taskCount ? " (" + scores.size() + " tasks)" : "");
     }
 
     /**
