@@ -70,13 +70,16 @@ final class ExperimentCommand implements Callable<Integer> {
         @Option(names = "--out", description = "Default: the summaries directory.")
         Path out;
 
+        @Option(names = "--grid", description = "The grid file: the report ends with the runs it plans that have no summary yet.")
+        Path grid;
+
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
             PrintWriter w = spec.commandLine().getOut();
-            w.print(ExperimentReport.write(summaries, out == null ? summaries : out));
+            w.print(ExperimentReport.write(summaries, out == null ? summaries : out, grid == null ? null : Grid.read(grid)));
             w.flush();
             return 0;
         }

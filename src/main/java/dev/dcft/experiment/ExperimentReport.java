@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -61,6 +62,14 @@ public final class ExperimentReport {
 
     /** Writes report.md and chart.png into {@code out}; returns the markdown. */
     public static String write(Path summaries, Path out) throws IOException {
+        return write(summaries, out, null);
+    }
+
+    /**
+     * As {@link #write(Path, Path)}, and where {@code grid} is given, ends with the runs it plans that have no summary yet
+     * (what a stopped budget left out), by stage in the order the driver would run them.
+     */
+    public static String write(Path summaries, Path out, Grid grid) throws IOException {
         List<JsonNode> all = read(summaries);
         if (all.isEmpty()) {
             throw new IllegalArgumentException("no run summaries (*.json) in " + summaries);
@@ -142,6 +151,9 @@ public final class ExperimentReport {
                         n.path("recipe").path("lr").asText(), score(n, "final"), score(n, "best"), n.path("wall_seconds").asDouble() / 3600));
             }
         }
+        if (grid != null) {
+            notRun(grid, all, md);
+        }
         AtomicFiles.writeString(out.resolve("report.md"), md.toString());
         return md.toString();
     }
@@ -170,6 +182,25 @@ public final class ExperimentReport {
                 }
             }
             md.append(averageCell(have, tasks.size()));
+        }
+    }
+
+    private static void notRun(Grid grid, List<JsonNode> all, StringBuilder md) {
+        Set<String> have = new HashSet<>();
+        all.forEach(n -> have.add(n.path("id").asText()));
+        List<Grid.Run> planned = grid.runs();
+        Map<Grid.Stage, List<String>> missing = new LinkedHashMap<>();
+        for (Grid.Run r : planned) {
+            if (!have.contains(r.id())) {
+                missing.computeIfAbsent(r.stage(), k -> new ArrayList<>()).add(r.id());
+            }
+        }
+        int count = missing.values().stream().mapToInt(List::size).sum();
+        md.append(String.format(Locale.ROOT, "%nNot run yet (no summary): %d of the %d runs grid '%s' plans.%n", count, planned.size(), grid.name()));
+        if (count > 0) {
+            md.append("\n| priority | stage | runs |\n|---:|---|---|\n");
+            missing.forEach((stage, ids) -> md.append("| ").append(stage.priority()).append(" | ").append(stage.name()).append(" | ")
+                    .append(String.join(", ", ids)).append(" |\n"));
         }
     }
 

@@ -40,5 +40,22 @@ class ExperimentReportTest {
         assertTrue(md.contains("| cola | a - b | +1.00 | 9.90 | within noise |"), md);
         assertTrue(md.contains("| paper x | 1M | 80.00 | 60.00 | 70.00 |") || md.contains("| paper x | 1M | 60.00 | 80.00 | 70.00 |"), md);
         assertTrue(md.contains("from 8 run summaries"), "references.json is not a run summary: " + md);
+        assertTrue(!md.contains("Not run yet"), "no grid given, no planned runs listed: " + md);
+    }
+
+    @Test
+    void withTheGridTheReportListsThePlannedRunsThatHaveNoSummary() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("summaries"));
+        summary(s, "rte", "a", 1, 0.60);
+        summary(s, "rte", "b", 1, 0.70);
+        Path grid = tmp.resolve("grid.json");
+        Files.writeString(grid, "{\"name\":\"g\",\"model\":\"m\",\"methods\":{\"a\":[],\"b\":[]},\"stages\":["
+                + "{\"name\":\"main\",\"priority\":1,\"tasks\":[\"rte\",\"cola\"],\"methods\":[\"a\",\"b\"],\"seeds\":[1,2]},"
+                + "{\"name\":\"extra\",\"priority\":2,\"tasks\":[\"rte\"],\"methods\":[\"a\"],\"seeds\":[1],\"tag\":\"x\"}]}");
+        String md = ExperimentReport.write(s, tmp.resolve("out"), Grid.read(grid));
+        // 9 planned: 8 in "main" (2 of them done) and rte-a-x-s1; seeds 1 of both priorities come before the second seeds.
+        assertTrue(md.contains("Not run yet (no summary): 7 of the 9 runs grid 'g' plans."), md);
+        assertTrue(md.contains("| 1 | main | cola-a-s1, cola-b-s1, rte-a-s2, rte-b-s2, cola-a-s2, cola-b-s2 |"), md);
+        assertTrue(md.contains("| 2 | extra | rte-a-x-s1 |"), md);
     }
 }
