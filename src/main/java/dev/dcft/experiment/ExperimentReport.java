@@ -216,7 +216,7 @@ public final class ExperimentReport {
     /** The GLUE-style average over the tasks a row has, saying how many when some are missing; ends the row. */
     private static String averageCell(List<Double> scores, int taskCount) {
         return String.format(Locale.ROOT, " %.2f%s |%n", scores.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN),
-                scores.size() < taskCount ? " (" + scores.size() + " tasks)" : "");
+                scores.size() < taskCount ? " (" + scores.size() + (scores.size() == 1 ? " task)" : " tasks)") : "");
     }
 
     /**
