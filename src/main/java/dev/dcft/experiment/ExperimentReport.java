@@ -275,7 +275,8 @@ public final class ExperimentReport {
             for (String t : x) {
                 List<JsonNode> runs = cells.get(m).getOrDefault(t, List.of());
                 MeanSd s = MeanSd.of(runs.stream().map(r -> score(r, "final")).toList());
-                y.add(runs.isEmpty() ? 0.0 : s.mean());
+                // A cell without runs is left empty (a NaN bar is not drawn) rather than drawn as a score of 0.
+                y.add(runs.isEmpty() ? Double.NaN : s.mean());
                 err.add(runs.isEmpty() || Double.isNaN(s.sd()) ? 0.0 : s.sd());
             }
             c.addSeries(m, x, y, err);
