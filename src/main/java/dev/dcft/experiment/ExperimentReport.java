@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.LongSummaryStatistics;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -95,9 +96,7 @@ public final class ExperimentReport {
             tableHeader(md, "| method | trainable | precision |", "|---|---:|---|", tasks);
             for (String m : methods) {
                 Map<String, List<JsonNode>> byTask = cells.get(m);
-                JsonNode any = byTask.values().iterator().next().get(0);
-                md.append("| ").append(m).append(" | ").append(String.format(Locale.ROOT, "%,d", any.path("trainable_params").asLong()))
-                        .append(" | ").append(precisions(byTask)).append(" |");
+                md.append("| ").append(m).append(" | ").append(trainable(byTask)).append(" | ").append(precisions(byTask)).append(" |");
                 List<Double> taskMeans = new ArrayList<>();
                 for (String t : tasks) {
                     List<JsonNode> runs = byTask.getOrDefault(t, List.of());
@@ -251,6 +250,14 @@ public final class ExperimentReport {
         md.append("\nComparisons (methods with two or more seeds on a task; a difference counts only where it exceeds the sum of the"
                 + " two standard deviations):\n\n| task | pair | difference of means | sd + sd | verdict |\n|---|---|---:|---:|---|\n");
         lines.forEach(l -> md.append(l).append('\n'));
+    }
+
+    /** One count, or the range where tasks differ (a regression head has one output where a classifier has two). */
+    private static String trainable(Map<String, List<JsonNode>> byTask) {
+        LongSummaryStatistics n = byTask.values().stream().flatMap(List::stream).mapToLong(r -> r.path("trainable_params").asLong())
+                .summaryStatistics();
+        return n.getMin() == n.getMax() ? String.format(Locale.ROOT, "%,d", n.getMax())
+                : String.format(Locale.ROOT, "%,d-%,d", n.getMin(), n.getMax());
     }
 
     private static String precisions(Map<String, List<JsonNode>> byTask) {

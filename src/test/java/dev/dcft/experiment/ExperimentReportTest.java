@@ -13,11 +13,15 @@ class ExperimentReportTest {
     Path tmp;
 
     private void summary(Path dir, String task, String method, int seed, double score) throws Exception {
+        summary(dir, task, method, seed, score, 10);
+    }
+
+    private void summary(Path dir, String task, String method, int seed, double score, long trainable) throws Exception {
         Files.writeString(dir.resolve(task + "-" + method + "-s" + seed + ".json"), String.format(java.util.Locale.ROOT,
                 "{\"id\":\"%s-%s-s%d\",\"grid\":\"g\",\"task\":\"%s\",\"method\":\"%s\",\"seed\":%d,\"model\":\"m\",\"precision\":\"fp32\","
-                        + "\"trainable_params\":10,\"best\":{\"score\":%f},\"final\":{\"score\":%f,\"accuracy\":%f},\"steps\":3,"
+                        + "\"trainable_params\":%d,\"best\":{\"score\":%f},\"final\":{\"score\":%f,\"accuracy\":%f},\"steps\":3,"
                         + "\"wall_seconds\":36,\"tokens_per_second\":5}",
-                task, method, seed, task, method, seed, score, score, score));
+                task, method, seed, task, method, seed, trainable, score, score, score));
     }
 
     @Test
@@ -33,13 +37,15 @@ class ExperimentReportTest {
         summary(s, "cola", "a", 2, 0.60);
         summary(s, "cola", "b", 1, 0.52);
         summary(s, "cola", "b", 2, 0.56);
+        summary(s, "stsb", "b", 1, 0.80, 9);
         Files.writeString(s.resolve(ExperimentReport.REFERENCES),
                 "{\"note\":\"other backbone\",\"rows\":[{\"label\":\"paper x\",\"trainable\":\"1M\",\"scores\":{\"rte\":80.0,\"cola\":60.0}}]}");
         String md = ExperimentReport.write(s, tmp.resolve("out"));
         assertTrue(md.contains("| rte | a - b | -10.00 | 2.83 | b higher, beyond the seeds' spread |"), md);
         assertTrue(md.contains("| cola | a - b | +1.00 | 9.90 | within noise |"), md);
-        assertTrue(md.contains("| paper x | 1M | 80.00 | 60.00 | 70.00 |") || md.contains("| paper x | 1M | 60.00 | 80.00 | 70.00 |"), md);
-        assertTrue(md.contains("from 8 run summaries"), "references.json is not a run summary: " + md);
+        assertTrue(md.contains("| paper x | 1M | 60.00 | 80.00 | - | 70.00 (2 tasks) |"), md);
+        assertTrue(md.contains("| a | 10 | fp32 |") && md.contains("| b | 9-10 | fp32 |"), "a count per method, a range where tasks differ: " + md);
+        assertTrue(md.contains("from 9 run summaries"), "references.json is not a run summary: " + md);
         assertTrue(!md.contains("Not run yet"), "no grid given, no planned runs listed: " + md);
     }
 
