@@ -45,6 +45,11 @@ final class ExperimentCommand implements Callable<Integer> {
         @Option(names = "--dry-run", description = "Print what would run.")
         boolean dryRun;
 
+        @Option(names = "--process-per-run", description = "Start each training in its own JVM (same Java, -X/-D options and class"
+                + " path): the native memory a run leaves behind goes back to the system before the next starts. Use it for grids of"
+                + " large models; stopping the driver stops the run, which saves its checkpoint as usual.")
+        boolean processPerRun;
+
         @Spec
         CommandSpec spec;
 
@@ -54,7 +59,7 @@ final class ExperimentCommand implements Callable<Integer> {
             PrintWriter err = spec.commandLine().getErr();
             int threads = ((Main) spec.root().userObject()).threads;
             ExperimentRunner.Outcome o = ExperimentRunner.run(Grid.read(grid), runs, summaries, maxHours, only, dryRun, threads,
-                    args -> Main.run(args.toArray(String[]::new), out, err), out);
+                    args -> processPerRun ? ChildJvm.run(args, out) : Main.run(args.toArray(String[]::new), out, err), out);
             out.printf("%d done, %d already done, %d failed%s, %.2f hours%n", o.done().size(), o.skipped().size(), o.failed().size(),
                     o.missing().isEmpty() ? "" : ", not started (budget): " + String.join(" ", o.missing()), o.hours());
             return o.failed().isEmpty() ? 0 : 1;

@@ -84,4 +84,25 @@ class ExperimentTest {
         byte[] png = Files.readAllBytes(tmp.resolve("report").resolve("chart.png"));
         assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, Arrays.copyOf(png, 4));
     }
+
+    @Test
+    void processPerRunTrainsInAChildJvm() throws Exception {
+        Path model = tmp.resolve("tiny");
+        TestModels.writeTinyHfDirectory(model, true, 3);
+        Map<String, Object> grid = Map.of("name", "tiny-fork", "model", model.toString(),
+                "common", List.of("--batch", "8", "--max-steps", "2", "--train-limit", "16", "--eval-limit", "8", "--max-len", "32",
+                        "--data", SharedData.root().toString()),
+                "methods", Map.of("dcft-d4", List.of("--method", "dcft", "--kernel", "4")),
+                "stages", List.of(Map.of("name", "main", "priority", 1, "tasks", List.of("rte"), "methods", List.of("dcft-d4"),
+                        "seeds", List.of(1))));
+        Path file = tmp.resolve("grid.json");
+        Files.writeString(file, new ObjectMapper().writeValueAsString(grid));
+        Path summaries = tmp.resolve("summaries");
+        CliRunner.Result r = CliRunner.run("experiment", "run", file.toString(), "--runs", tmp.resolve("runs").toString(),
+                "--summaries", summaries.toString(), "--threads", "1", "--process-per-run");
+        assertEquals(0, r.code(), r.err() + r.out());
+        // The trainer's own closing line comes from the child JVM, through the driver's output.
+        assertTrue(r.out().contains("done: ") && r.out().contains("1 done, 0 already done, 0 failed"), "out: " + r.out() + " err: " + r.err());
+        assertEquals("rte", new ObjectMapper().readTree(summaries.resolve("rte-dcft-d4-s1.json").toFile()).get("task").asText());
+    }
 }
