@@ -24,6 +24,9 @@ import java.util.function.Function;
 public final class ExperimentRunner {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String WALL = "experiment-wall-seconds.txt";
+    /** Exit codes of a run stopped by Ctrl-C (the trainer's own) or by SIGTERM (a JVM's, 128 + 15). */
+    private static final int INTERRUPTED = 130;
+    private static final int TERMINATED = 143;
 
     /** What a call did. */
     public record Outcome(List<String> done, List<String> skipped, List<String> failed, List<String> missing, double hours) {
@@ -88,6 +91,13 @@ public final class ExperimentRunner {
             double wall = (System.nanoTime() - t0) / 1e9 + previousWall(dir);
             if (Files.isDirectory(dir)) {
                 AtomicFiles.writeString(dir.resolve(WALL), Double.toString(wall));
+            }
+            if (code == INTERRUPTED || code == TERMINATED) {
+                // The driver is being stopped: the run saved its checkpoint; starting the next one would be lost work.
+                failed.add(id);
+                log.printf("interrupted %s (exit %d); rerun the grid to resume it%n", id, code);
+                log.flush();
+                break;
             }
             if (code != 0 || !Files.exists(dir.resolve("metrics.json"))) {
                 failed.add(id);

@@ -10,7 +10,10 @@ import dev.dcft.testing.CliRunner;
 import dev.dcft.testing.SharedData;
 import dev.dcft.testing.TestModels;
 import java.nio.file.Files;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -104,5 +107,26 @@ class ExperimentTest {
         // The trainer's own closing line comes from the child JVM, through the driver's output.
         assertTrue(r.out().contains("done: ") && r.out().contains("1 done, 0 already done, 0 failed"), "out: " + r.out() + " err: " + r.err());
         assertEquals("rte", new ObjectMapper().readTree(summaries.resolve("rte-dcft-d4-s1.json").toFile()).get("task").asText());
+    }
+
+    @Test
+    void anInterruptedRunStopsTheGrid() throws Exception {
+        Map<String, Object> grid = Map.of("name", "stop", "model", "unused", "common", List.of(),
+                "methods", Map.of("lora-r1", List.of("--method", "lora")),
+                "stages", List.of(Map.of("name", "main", "priority", 1, "tasks", List.of("rte", "mrpc"), "methods", List.of("lora-r1"),
+                        "seeds", List.of(1))));
+        Path file = tmp.resolve("grid.json");
+        Files.writeString(file, new ObjectMapper().writeValueAsString(grid));
+        List<List<String>> calls = new ArrayList<>();
+        StringWriter log = new StringWriter();
+        // 143: the run's JVM ended on SIGTERM (the driver is being stopped); its checkpoint is on disk.
+        ExperimentRunner.Outcome o = ExperimentRunner.run(Grid.read(file), tmp.resolve("runs"), tmp.resolve("summaries"), 1e9, null, false, 0,
+                args -> {
+                    calls.add(args);
+                    return 143;
+                }, new PrintWriter(log));
+        assertEquals(1, calls.size(), "no run starts after an interrupted one: " + log);
+        assertEquals(List.of("rte-lora-r1-s1"), o.failed());
+        assertTrue(log.toString().contains("interrupted rte-lora-r1-s1 (exit 143)"), log.toString());
     }
 }
