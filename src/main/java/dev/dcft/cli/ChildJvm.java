@@ -48,57 +48,41 @@ final class ChildJvm {
      * Runs {@code dcft args} in a new JVM, copying its output to {@code out} (its errors go to this
      * JVM's standard error), and returns its exit code. If this JVM is stopped meanwhile (SIGTERM,
      * Ctrl-C), the child is asked to stop too and given time to save its checkpoint, as an
-     * in-process run would; once this JVM is stopping, no new child starts (exit code 130).
+     * in-process run would; a child started while this JVM is already stopping is stopped at once
+     * ({@link Main#EXIT_INTERRUPTED}).
      */
     static int run(List<String> args, PrintWriter out) {
-        Object lock = new Object();
-        Process[] child = new Process[1];
-        boolean[] stopping = new boolean[1];
+        Process p;
+        try {
+            // Errors go straight to this JVM's stderr: the lines a stopped run writes while this JVM shuts
+            // down (where its checkpoint went) would not survive a copy through this JVM.
+            p = new ProcessBuilder(command(args)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start a JVM for 'dcft " + String.join(" ", args) + "'", e);
+        }
         Thread hook = new Thread(() -> {
-            Process p;
-            synchronized (lock) {
-                stopping[0] = true;
-                p = child[0];
-            }
-            if (p != null) {
-                p.destroy();
-                try {
-                    p.waitFor(STOP_GRACE_SECONDS, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+            p.destroy();
+            try {
+                p.waitFor(STOP_GRACE_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         });
         try {
             Runtime.getRuntime().addShutdownHook(hook);
         } catch (IllegalStateException shuttingDown) {
-            return 130;
+            p.destroy();
+            return Main.EXIT_INTERRUPTED;
         }
         try {
-            Process p;
-            synchronized (lock) {
-                if (stopping[0]) {
-                    return 130;
-                }
-                // Errors go straight to this JVM's stderr: the lines a stopped run writes while this JVM shuts
-                // down (where its checkpoint went) would not survive a copy through this JVM.
-                p = new ProcessBuilder(command(args)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-                child[0] = p;
-            }
             Thread copyOut = copy(p.getInputStream(), out);
             int code = p.waitFor();
             copyOut.join();
             return code;
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not start a JVM for 'dcft " + String.join(" ", args) + "'", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            synchronized (lock) {
-                if (child[0] != null) {
-                    child[0].destroy();
-                }
-            }
-            return 130;
+            p.destroy();
+            return Main.EXIT_INTERRUPTED;
         } finally {
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);

@@ -20,6 +20,9 @@ public final class Main implements Runnable {
     @Option(names = "--threads", description = "Intra-op CPU threads (default: all cores).", scope = CommandLine.ScopeType.INHERIT)
     int threads;
 
+    /** Exit code of a command stopped by Ctrl-C or SIGTERM after saving its state (a training's checkpoint). */
+    public static final int EXIT_INTERRUPTED = 130;
+
     @Override
     public void run() {
         throw new CommandLine.ParameterException(new CommandLine(this), "missing command: see 'dcft --help'");
@@ -39,7 +42,7 @@ public final class Main implements Runnable {
         }
     }
 
-    /** Runs the CLI and returns its exit code (0 ok, 1 error, 2 usage). */
+    /** Runs the CLI and returns its exit code (0 ok, 1 error, 2 usage, {@link #EXIT_INTERRUPTED} stopped). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         if (verbose) {

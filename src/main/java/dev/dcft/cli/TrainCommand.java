@@ -249,7 +249,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             if (o.result().interrupted()) {
                 out.printf("interrupted at step %d: checkpoint saved; continue with: dcft train --resume --out %s%n", o.result().steps(), this.out);
-                return 130;
+                return Main.EXIT_INTERRUPTED;
             }
             if (o.skippedRows() > 0) {
                 out.printf("skipped %d malformed rows%n", o.skippedRows());

@@ -24,7 +24,7 @@ import java.util.function.Function;
 public final class ExperimentRunner {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String WALL = "experiment-wall-seconds.txt";
-    /** Exit codes of a run stopped by Ctrl-C (the trainer's own) or by SIGTERM (a JVM's, 128 + 15). */
+    /** Exit codes of a run stopped by Ctrl-C (the CLI's Main.EXIT_INTERRUPTED) or by SIGTERM (a JVM's, 128 + 15). */
     private static final int INTERRUPTED = 130;
     private static final int TERMINATED = 143;
 
