@@ -26,8 +26,8 @@ import org.knowm.xchart.CategoryChartBuilder;
  * per task and method with one-standard-deviation error bars) from the run summaries alone. Scores
  * are the final evaluation's (as Hugging Face's run_glue reports), x100: accuracy, Matthews
  * correlation (CoLA), the mean of accuracy and F1 (MRPC) or of Pearson and Spearman (STS-B); the
- * average is over the tasks a method has runs on. Runs with a tag (a learning-rate sweep) get their
- * own table.
+ * average is over the tasks a method has runs on. Runs with a tag (a learning-rate sweep, an ablation)
+ * get their own table.
  */
 public final class ExperimentReport {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -139,15 +139,17 @@ public final class ExperimentReport {
                             runs.stream().mapToDouble(r -> r.path("tokens_per_second").asDouble()).average().orElse(0)));
                 }
             }
-            md.append(String.format(Locale.ROOT, "%nWall time of these runs: %.2f hours.%n", totalWall));
+            md.append(String.format(Locale.ROOT, "%nSum of these runs' wall times: %.2f hours (runs that ran side by side overlap: elapsed time is less).%n", totalWall));
             chart(out.resolve("chart.png"), tasks, methods, cells);
         }
         List<JsonNode> tagged = all.stream().filter(n -> !n.path("tag").asText("").isEmpty()).toList();
         if (!tagged.isEmpty()) {
-            md.append("\nTagged runs (sweeps):\n\n| run | stage | lr | score at the end | best score | wall hours |\n|---|---|---:|---:|---:|---:|\n");
+            md.append("\nTagged runs (sweeps, ablations):\n\n| run | stage | lr | warmup | score at the end | best score | wall hours |\n"
+                    + "|---|---|---:|---|---:|---:|---:|\n");
             for (JsonNode n : tagged) {
-                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.2f | %.2f | %.2f |%n", n.get("id").asText(), n.path("stage").asText(),
-                        n.path("recipe").path("lr").asText(), score(n, "final"), score(n, "best"), n.path("wall_seconds").asDouble() / 3600));
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.2f | %.2f | %.2f |%n", n.get("id").asText(), n.path("stage").asText(),
+                        n.path("recipe").path("lr").asText(), warmup(n.path("recipe")), score(n, "final"), score(n, "best"),
+                        n.path("wall_seconds").asDouble() / 3600));
             }
         }
         if (grid != null) {
@@ -155,6 +157,13 @@ public final class ExperimentReport {
         }
         AtomicFiles.writeString(out.resolve("report.md"), md.toString());
         return md.toString();
+    }
+
+    /** The recipe's warmup as the trainer applies it: explicit steps win over a ratio. */
+    static String warmup(JsonNode recipe) {
+        int steps = recipe.path("warmupSteps").asInt(0);
+        double ratio = recipe.path("warmupRatio").asDouble(0);
+        return steps > 0 ? steps + " steps" : ratio > 0 ? String.format(Locale.ROOT, "%.0f%%", ratio * 100) : "none";
     }
 
     /**

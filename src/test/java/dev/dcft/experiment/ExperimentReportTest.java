@@ -64,4 +64,20 @@ class ExperimentReportTest {
         assertTrue(md.contains("| 1 | main | cola-a-s1, cola-b-s1, rte-a-s2, rte-b-s2, cola-a-s2, cola-b-s2 |"), md);
         assertTrue(md.contains("| 2 | extra | rte-a-x-s1 |"), md);
     }
+
+    @Test
+    void taggedRunsGetTheirOwnTableWithTheWarmupTheTrainerApplied() throws Exception {
+        Path s = Files.createDirectories(tmp.resolve("summaries"));
+        summary(s, "rte", "a", 1, 0.60);
+        String tagged = "{\"id\":\"%s\",\"grid\":\"g\",\"stage\":\"ablation\",\"tag\":\"w\",\"task\":\"rte\",\"method\":\"a\",\"seed\":1,"
+                + "\"model\":\"m\",\"precision\":\"fp32\",\"trainable_params\":10,\"best\":{\"score\":0.7},\"final\":{\"score\":0.65},"
+                + "\"steps\":3,\"wall_seconds\":360,\"recipe\":{\"lr\":0.01,\"warmupSteps\":%d,\"warmupRatio\":%s}}";
+        Files.writeString(s.resolve("rte-a-w-s1.json"), String.format(java.util.Locale.ROOT, tagged, "rte-a-w-s1", 0, "0.1"));
+        // Explicit steps win over a ratio, as in TrainConfig.warmupSteps(total).
+        Files.writeString(s.resolve("rte-a-v-s1.json"), String.format(java.util.Locale.ROOT, tagged, "rte-a-v-s1", 20, "0.1"));
+        String md = ExperimentReport.write(s, tmp.resolve("out"));
+        assertTrue(md.contains("| rte-a-w-s1 | ablation | 0.01 | 10% | 65.00 | 70.00 | 0.10 |"), md);
+        assertTrue(md.contains("| rte-a-v-s1 | ablation | 0.01 | 20 steps | 65.00 | 70.00 | 0.10 |"), md);
+        assertTrue(md.contains("from 3 run summaries") && md.contains("| a | 10 | fp32 | 60.00 (n=1) |"), "tagged runs stay out of the main tables: " + md);
+    }
 }
