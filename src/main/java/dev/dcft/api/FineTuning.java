@@ -39,6 +39,9 @@ public final class FineTuning {
     private Integer maxLength;
     private Long seed;
     private boolean groupByLength;
+    private Double headLr;
+    private Double headWeightDecay;
+    private double holdout;
     private int threads;
     private String trainFile;
     private String devFile;
@@ -115,6 +118,30 @@ public final class FineTuning {
 
     public FineTuning seed(long seed) {
         this.seed = seed;
+        return this;
+    }
+
+    /** The head's (pooler, classifier) own peak learning rate ({@code --head-lr}); default: the adapter's. */
+    public FineTuning headLearningRate(double rate) {
+        this.headLr = rate;
+        return this;
+    }
+
+    /** The head's own weight decay ({@code --head-weight-decay}); default: the adapter's. */
+    public FineTuning headWeightDecay(double decay) {
+        this.headWeightDecay = decay;
+        return this;
+    }
+
+    /**
+     * Evaluates and keeps the best adapter on a seeded, stratified {@code fraction} of the training
+     * data ({@code --holdout}); a dev file is then never read.
+     */
+    public FineTuning holdout(double fraction) {
+        if (!(fraction > 0 && fraction < 1)) {
+            throw new IllegalArgumentException("holdout must lie strictly between 0 and 1, not " + fraction);
+        }
+        this.holdout = fraction;
         return this;
     }
 
@@ -227,7 +254,8 @@ public final class FineTuning {
                 b.adapterDropout(), null, null, lr != null ? lr : b.lr(), epochs != null ? epochs : b.epochs(),
                 steps != null ? steps : b.maxSteps(), batch != null ? batch : b.batch(), maxLength != null ? maxLength : b.maxLen(),
                 b.warmupSteps(), b.warmupRatio(), b.weightDecay(), b.clsDropout(), b.gamma(), b.regForm(), b.clipNorm(), b.evalEvery(),
-                b.saveEvery(), seed != null ? seed : b.seed(), threads, 0, 0, false, "cpu", data, null, groupByLength);
+                b.saveEvery(), seed != null ? seed : b.seed(), threads, 0, 0, false, "cpu", data, null, groupByLength)
+                .withHeadAndHoldout(headLr, headWeightDecay, holdout);
     }
 
     /** Examples as JSONL; multi-label labels ("a|b") become lists, so the type is inferred as for files. */

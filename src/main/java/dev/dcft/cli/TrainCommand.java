@@ -111,6 +111,15 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--lr", description = "Peak learning rate.")
     Double lr;
+    @Option(names = "--head-lr", description = "Peak learning rate of the modules saved whole (pooler, classifier, qa_outputs);"
+            + " default: --lr, as PEFT trains them. Same warmup and decay.")
+    Double headLr;
+    @Option(names = "--head-weight-decay", description = "Weight decay of those modules (default: --weight-decay).")
+    Double headWeightDecay;
+    @Option(names = "--holdout", description = "Hold out this fraction of the training data (seeded by --seed, stratified by label) for"
+            + " evaluation and best-checkpoint selection; the dev set is then never read. For choosing settings without"
+            + " touching the dev set you report. With --train and no --dev: the size of the held-out split (default 0.1).")
+    Double holdout;
     @Option(names = "--epochs", description = "Epochs (fractions allowed).")
     Double epochs;
     @Option(names = "--max-steps", description = "Optimizer steps; overrides --epochs when > 0.")
@@ -188,6 +197,18 @@ final class TrainCommand implements Callable<Integer> {
         Method m = Method.parse(method);
         TrainConfig b = Presets.base(preset, t, m, model);
         int k = or(kernel, b.kernel());
+        if (holdout != null && !(holdout > 0 && holdout < 1)) {
+            throw new IllegalArgumentException("--holdout must lie strictly between 0 and 1, not " + holdout);
+        }
+        if (holdout != null && squad) {
+            throw new IllegalArgumentException("--holdout goes with GLUE tasks and --train; SQuAD runs choose their evaluation articles");
+        }
+        if (headLr != null && !(headLr >= 0)) {
+            throw new IllegalArgumentException("--head-lr must be 0 or more, not " + headLr);
+        }
+        if (headLr != null && !(or(lr, b.lr()) > 0)) {
+            throw new IllegalArgumentException("--head-lr needs a positive --lr");
+        }
         return new TrainConfig(squad ? task.toLowerCase(java.util.Locale.ROOT) : trainFile != null ? TrainConfig.CUSTOM : t.cliName(), model, m.cliName(), k, or(stride, k), or(rank, b.rank()), or(alpha, b.alpha()),
                 or(init, b.init()), or(adapterDropout, b.adapterDropout()), targets, targetRegex, or(lr, b.lr()),
                 or(epochs, b.epochs()), or(maxSteps, b.maxSteps()), or(batch, b.batch()), or(maxLen, squad ? 384 : b.maxLen()),
@@ -198,7 +219,7 @@ final class TrainCommand implements Callable<Integer> {
                 ? DataConfig.squad(squadTrainFile, squadDevFile, or(docStride, 128), or(maxAnswerLength, 30), or(nullThreshold, 0.0))
                 : trainFile == null ? null
                 : new DataConfig(trainFile, devFile, format, textColumn, textPairColumn, labelColumn, taskType, null, false, 0.1),
-                precisionOption.value().label(), groupByLength);
+                precisionOption.value().label(), groupByLength).withHeadAndHoldout(headLr, headWeightDecay, or(holdout, 0.0));
     }
 
     private static <T> T or(T v, T fallback) {

@@ -7,7 +7,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.TreeSet;
 
 /**
@@ -275,30 +274,10 @@ public final class UserData {
 
     /** Train/dev split: per label for classification (stratified), else over all rows; at least one dev row per label. */
     static List<List<Example>> split(List<Example> all, TaskType type, double fraction, long seed) {
-        Map<Integer, List<Example>> groups = new LinkedHashMap<>();
-        for (Example e : all) {
-            groups.computeIfAbsent(type == TaskType.CLASSIFICATION ? e.label() : 0, k -> new ArrayList<>()).add(e);
-        }
-        List<Example> train = new ArrayList<>();
-        List<Example> dev = new ArrayList<>();
-        SplittableRandom rng = new SplittableRandom(seed);
-        for (List<Example> g : groups.values()) {
-            List<Example> shuffled = new ArrayList<>(g);
-            for (int i = shuffled.size() - 1; i > 0; i--) {
-                int j = rng.nextInt(i + 1);
-                Example t = shuffled.get(i);
-                shuffled.set(i, shuffled.get(j));
-                shuffled.set(j, t);
-            }
-            int n = g.size() < 2 ? 0 : Math.max(1, (int) Math.round(g.size() * fraction));
-            dev.addAll(shuffled.subList(0, n));
-            train.addAll(shuffled.subList(n, shuffled.size()));
-        }
-        train.sort(Comparator.comparingInt(Example::line));
-        dev.sort(Comparator.comparingInt(Example::line));
-        if (dev.isEmpty() || train.isEmpty()) {
+        Holdout.Split split = Holdout.split(all, type, fraction, seed);
+        if (split.heldOut().isEmpty() || split.train().isEmpty()) {
             throw new IllegalArgumentException("too few rows (" + all.size() + ") to hold out a dev split: give --dev");
         }
-        return List.of(train, dev);
+        return List.of(split.train(), split.heldOut());
     }
 }

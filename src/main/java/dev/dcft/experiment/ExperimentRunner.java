@@ -144,12 +144,66 @@ public final class ExperimentRunner {
         o.set("steps", metrics.get("steps"));
         o.set("threads", metrics.get("threads"));
         ObjectNode recipe = o.putObject("recipe");
-        for (String k : List.of("method", "kernel", "stride", "rank", "alpha", "lr", "epochs", "maxSteps", "batch", "maxLen", "warmupSteps",
-                "warmupRatio", "weightDecay", "clsDropout", "gamma", "targets")) {
+        for (String k : List.of("method", "kernel", "stride", "rank", "alpha", "lr", "headLr", "epochs", "maxSteps", "batch", "maxLen",
+                "warmupSteps", "warmupRatio", "weightDecay", "headWeightDecay", "clsDropout", "gamma", "targets", "holdout")) {
             if (config.has(k)) {
                 recipe.set(k, config.get(k));
             }
         }
+        o.put("evaluated_on", config.path("holdout").asDouble(0) > 0 ? "holdout" : "dev");
+        history(o, dir.resolve("log.jsonl"));
         return o;
+    }
+
+    /** Training losses kept: every one of the first 20 steps, then every 50th, and the last. */
+    static boolean keepsLoss(int step, int lastStep) {
+        return step <= 20 || step % 50 == 0 || step == lastStep;
+    }
+
+    /**
+     * What RESULTS may quote besides the final numbers, from the run's log.jsonl: every evaluation
+     * (step, epoch, metrics, whether all predictions were one class) and the training loss with the
+     * adapter's and the head's gradient norms at the steps {@link #keepsLoss} keeps.
+     */
+    static void history(ObjectNode o, Path log) throws IOException {
+        List<JsonNode> lines = new ArrayList<>();
+        if (Files.exists(log)) {
+            for (String line : Files.readAllLines(log)) {
+                if (!line.isBlank()) {
+                    lines.add(JSON.readTree(line));
+                }
+            }
+        }
+        int lastStep = lines.isEmpty() ? 0 : lines.get(lines.size() - 1).path("step").asInt();
+        var evaluations = o.putArray("history");
+        var losses = o.putArray("train_loss");
+        int oneClass = 0;
+        for (JsonNode e : lines) {
+            int step = e.path("step").asInt();
+            if (keepsLoss(step, lastStep)) {
+                ObjectNode l = losses.addObject();
+                for (String k : List.of("step", "epoch", "loss", "lr", "head_lr", "grad_norm", "grad_norm_adapter", "grad_norm_head")) {
+                    if (e.has(k)) {
+                        l.set(k, e.get(k));
+                    }
+                }
+            }
+            ObjectNode ev = null;
+            for (var it = e.fields(); it.hasNext(); ) {
+                var f = it.next();
+                if (f.getKey().startsWith("eval_")) {
+                    if (ev == null) {
+                        ev = evaluations.addObject();
+                        ev.put("step", step);
+                        ev.set("epoch", e.get("epoch"));
+                    }
+                    ev.set(f.getKey().substring("eval_".length()), f.getValue());
+                }
+            }
+            if (ev != null && ev.path("one_class").asBoolean(false)) {
+                oneClass++;
+            }
+        }
+        o.put("one_class_evaluations", oneClass);
     }
 }

@@ -11,7 +11,8 @@ import java.util.Map;
  * AdamW with decoupled weight decay, as torch.optim.AdamW: {@code p -= lr * wd * p}, then the
  * bias-corrected Adam step. Moments live in the optimizer's own manager and are updated in place;
  * everything temporary goes to the step's manager. No weight decay on biases and LayerNorm weights
- * (Hugging Face's convention).
+ * (Hugging Face's convention). Parameters may belong to groups with their own rate (a factor of the
+ * step's rate) and decay, as torch's parameter groups: the head trains at {@code --head-lr}.
  */
 public final class AdamW {
     private final Map<String, Parameter> params;
@@ -20,18 +21,28 @@ public final class AdamW {
     private final double beta1;
     private final double beta2;
     private final double eps;
-    private final double weightDecay;
+    private final Map<String, Group> groups = new LinkedHashMap<>();
     private final NDManager state;
     private int steps;
 
+    /** A parameter group: its rate as a factor of the step's rate, and its decoupled weight decay. */
+    public record Group(double rateFactor, double weightDecay) {
+    }
+
     public AdamW(Map<String, Parameter> params, NDManager state, double beta1, double beta2, double eps, double weightDecay) {
+        this(params, state, beta1, beta2, eps, name -> new Group(1, weightDecay));
+    }
+
+    /** With a group for every parameter name. */
+    public AdamW(Map<String, Parameter> params, NDManager state, double beta1, double beta2, double eps,
+            java.util.function.Function<String, Group> groupOf) {
         this.params = params;
         this.state = state;
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
-        this.weightDecay = weightDecay;
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            groups.put(e.getKey(), groupOf.apply(e.getKey()));
             NDArray p = e.getValue().value();
             m.put(e.getKey(), state.zeros(p.getShape(), p.getDataType()));
             v.put(e.getKey(), state.zeros(p.getShape(), p.getDataType()));
@@ -43,8 +54,8 @@ public final class AdamW {
     }
 
     /**
-     * Applies one step with learning rate {@code lr} to gradients {@code grads} (already clipped,
-     * in {@code scope}).
+     * Applies one step with learning rate {@code lr} (times each group's factor) to gradients
+     * {@code grads} (already clipped, in {@code scope}).
      */
     public void step(NDManager scope, Map<String, NDArray> grads, double lr) {
         steps++;
@@ -56,12 +67,14 @@ public final class AdamW {
             NDArray p = e.getValue().value();
             NDArray mm = m.get(name);
             NDArray vv = v.get(name);
+            Group group = groups.get(name);
+            double rate = lr * group.rateFactor();
             mm.muli((float) beta1).addi(g.mul((float) (1 - beta1)));
             vv.muli((float) beta2).addi(g.square().mul((float) (1 - beta2)));
             NDArray denom = Scope.adopt(scope, vv.sqrt()).div((float) Math.sqrt(bc2)).add((float) eps);
-            NDArray update = Scope.adopt(scope, mm.div(denom)).mul((float) (lr / bc1));
-            if (weightDecay > 0 && decays(name)) {
-                p.muli((float) (1 - lr * weightDecay));
+            NDArray update = Scope.adopt(scope, mm.div(denom)).mul((float) (rate / bc1));
+            if (group.weightDecay() > 0 && decays(name)) {
+                p.muli((float) (1 - rate * group.weightDecay()));
             }
             p.subi(update);
         }

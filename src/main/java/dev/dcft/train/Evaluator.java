@@ -54,11 +54,24 @@ public final class Evaluator {
         return out;
     }
 
+    /**
+     * An evaluation's metrics, and whether a classifier predicted one class for every input of a set
+     * (a collapsed run: its accuracy is the majority rate and its MCC 0).
+     */
+    public record Evaluation(Map<String, Double> metrics, boolean oneClass) {
+    }
+
     public Map<String, Double> evaluate(TaskModel model, List<EvalSet> sets) {
+        return evaluation(model, sets).metrics();
+    }
+
+    public Evaluation evaluation(TaskModel model, List<EvalSet> sets) {
+        boolean oneClass = false;
         Map<String, Double> all = new LinkedHashMap<>();
         double scoreSum = 0;
         for (EvalSet set : sets) {
             float[][] outputs = outputs(model, set.data());
+            oneClass |= set.metrics() == null && oneClass(model.task(), outputs);
             Map<String, Double> m = set.metrics() != null ? new LinkedHashMap<>(set.metrics().apply(outputs))
                     : TaskMetrics.compute(model.task(), set.data().examples(), outputs);
             // A set's own metrics may name their ranking score (question answering: the mean of EM and F1).
@@ -67,6 +80,20 @@ public final class Evaluator {
             m.forEach((k, v) -> all.put(sets.size() == 1 ? k : k + "_" + set.name(), v));
         }
         all.put("score", scoreSum / sets.size());
-        return all;
+        return new Evaluation(all, oneClass);
+    }
+
+    /** Single-label classification only: every input's most probable label is the same one. */
+    static boolean oneClass(dev.dcft.data.TaskSpec task, float[][] outputs) {
+        if (task.isRegression() || task.isMultiLabel() || task.isQuestionAnswering() || outputs.length < 2) {
+            return false;
+        }
+        int first = TaskMetrics.argmax(outputs[0]);
+        for (float[] o : outputs) {
+            if (TaskMetrics.argmax(o) != first) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -103,6 +103,15 @@ public final class TaskModel {
         return out;
     }
 
+    /**
+     * Whether a trainable tensor belongs to the head, the modules saved whole (pooler, classifier,
+     * qa_outputs), which train at {@code --head-lr}; the others are the adapter (or, in full
+     * fine-tuning, the encoder).
+     */
+    public boolean isHead(String name) {
+        return name.startsWith("pooler.") || headModule().namedParameters().containsKey(name);
+    }
+
     private Module headModule() {
         return (Module) head;
     }

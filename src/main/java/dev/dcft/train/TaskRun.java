@@ -10,6 +10,7 @@ import dev.dcft.data.Example;
 import dev.dcft.data.GlueReader;
 import dev.dcft.data.DataSource;
 import dev.dcft.data.GlueTask;
+import dev.dcft.data.Holdout;
 import dev.dcft.data.TaskSpec;
 import dev.dcft.data.TaskType;
 import dev.dcft.data.UserData;
@@ -55,26 +56,59 @@ public final class TaskRun {
     public static DataSource source(TrainConfig c, Path dataDir) {
         if (c.isCustom()) {
             DataConfig d = c.data();
+            // Without --dev the held-out slice is the split UserData makes anyway; --holdout sets its size.
+            boolean splitHere = c.heldOut() && d.devFile() != null;
+            double fraction = c.heldOut() && !splitHere ? c.holdout() : d.devFraction() > 0 ? d.devFraction() : 0.1;
             UserData.Loaded u = UserData.load(new UserData.Options(d.trainFile(), d.devFile(), d.format(), d.textColumn(), d.textPairColumn(),
-                    d.labelColumn(), d.taskType() == null ? null : TaskType.parse(d.taskType()), c.skipBadRows(),
-                    d.devFraction() > 0 ? d.devFraction() : 0.1, c.seed()));
-            List<Example> train = limit(u.train(), c.trainLimit());
-            List<Example> dev = limit(u.dev(), c.evalLimit());
-            return new DataSource(u.spec(), train, List.of(new DataSource.EvalExamples("dev", dev)), u.skipped(), withColumns(u),
-                    new UserData.Columns(u.textColumn(), u.textPairColumn(), u.labelColumn()));
+                    d.labelColumn(), d.taskType() == null ? null : TaskType.parse(d.taskType()), c.skipBadRows(), fraction, c.seed()));
+            List<String> notes = withColumns(u);
+            List<Example> train = u.train();
+            List<Example> dev = u.dev();
+            if (splitHere) {
+                Holdout.Split h = holdOut(c, train, u.spec().type(), Path.of(d.trainFile()).getFileName().toString(), notes);
+                train = h.train();
+                dev = h.heldOut();
+            }
+            String name = c.heldOut() ? HOLDOUT : "dev";
+            return new DataSource(u.spec(), limit(train, c.trainLimit()), List.of(new DataSource.EvalExamples(name, limit(dev, c.evalLimit()))),
+                    u.skipped(), notes, new UserData.Columns(u.textColumn(), u.textPairColumn(), u.labelColumn()));
         }
         GlueTask task = GlueTask.parse(c.task());
         DataLocator data = DataLocator.resolve(dataDir);
         int[] skipped = {0};
-        List<Example> train = read(data, task, "train.tsv", c.skipBadRows(), skipped, c.trainLimit());
         List<DataSource.EvalExamples> dev = new ArrayList<>();
-        for (int i = 0; i < task.devFiles.size(); i++) {
-            dev.add(new DataSource.EvalExamples(evalSetName(task, i), read(data, task, task.devFiles.get(i), c.skipBadRows(), skipped, c.evalLimit())));
+        List<String> notes = new ArrayList<>();
+        List<Example> train;
+        if (c.heldOut()) {
+            // The dev files are not read at all: nothing about them can steer the run.
+            Holdout.Split h = holdOut(c, read(data, task, "train.tsv", c.skipBadRows(), skipped, 0), task.spec().type(),
+                    task.dirName + "/train.tsv", notes);
+            train = limit(h.train(), c.trainLimit());
+            dev.add(new DataSource.EvalExamples(HOLDOUT, limit(h.heldOut(), c.evalLimit())));
+        } else {
+            train = read(data, task, "train.tsv", c.skipBadRows(), skipped, c.trainLimit());
+            for (int i = 0; i < task.devFiles.size(); i++) {
+                dev.add(new DataSource.EvalExamples(evalSetName(task, i), read(data, task, task.devFiles.get(i), c.skipBadRows(), skipped, c.evalLimit())));
+            }
         }
         if (train.isEmpty()) {
             throw new IllegalArgumentException("no training examples in " + data.file(task, "train.tsv"));
         }
-        return new DataSource(task.spec(), train, dev, skipped[0], List.of(), null);
+        return new DataSource(task.spec(), train, dev, skipped[0], notes, null);
+    }
+
+    /** The evaluation set's name when it is a slice of the training data. */
+    public static final String HOLDOUT = "holdout";
+
+    private static Holdout.Split holdOut(TrainConfig c, List<Example> all, TaskType type, String file, List<String> notes) {
+        Holdout.Split h = Holdout.split(all, type, c.holdout(), c.seed());
+        if (h.train().isEmpty() || h.heldOut().isEmpty()) {
+            throw new IllegalArgumentException("too few rows (" + all.size() + ") in " + file + " to hold out " + c.holdout());
+        }
+        notes.add(String.format(java.util.Locale.ROOT, "--holdout: a seeded (%d), %s %.0f%% of %s held out for evaluation and"
+                + " best-checkpoint selection (%d train / %d held out); the dev set is not evaluated", c.seed(),
+                type == TaskType.CLASSIFICATION ? "stratified" : "random", c.holdout() * 100, file, h.train().size(), h.heldOut().size()));
+        return h;
     }
 
     private static List<String> withColumns(UserData.Loaded u) {

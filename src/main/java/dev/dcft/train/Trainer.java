@@ -105,7 +105,7 @@ public final class Trainer {
     private Result loop(boolean resume) throws IOException {
         Map<String, Parameter> params = model.trainable();
         NDManager optimizerState = model.base().manager().newSubManager();
-        AdamW adam = new AdamW(params, optimizerState, 0.9, 0.999, 1e-8, config.weightDecay());
+        AdamW adam = groups(params, optimizerState);
         Evaluator evaluator = new Evaluator(64, (d, t) -> evalProgress.update(d, t));
         int total = totalSteps();
         LinearSchedule schedule = new LinearSchedule(config.lr(), config.warmup(total), total);
@@ -146,7 +146,7 @@ public final class Trainer {
             int[] idx = java.util.Arrays.copyOfRange(order, pos, Math.min(order.length, pos + config.batch()));
             long t0 = System.nanoTime();
             double lossValue;
-            double gradNorm;
+            TrainingStep.Outcome outcome;
             double lr = schedule.at(step);
             Engines.seed((int) (config.seed() * 7919 + step));
             model.setTraining(true);
@@ -165,7 +165,7 @@ public final class Trainer {
                             + " (lower --lr?)");
                 });
                 lossValue = out.loss();
-                gradNorm = out.gradNorm();
+                outcome = out;
             }
             tokens += train.tokens(idx);
             seconds += (System.nanoTime() - t0) / 1e9;
@@ -175,12 +175,19 @@ public final class Trainer {
             entry.put("epoch", round((double) step / perEpoch, 4));
             entry.put("loss", round(lossValue, 6));
             entry.put("lr", lr);
-            entry.put("grad_norm", round(gradNorm, 6));
+            entry.put("grad_norm", round(outcome.gradNorm(), 6));
+            entry.put("grad_norm_adapter", round(outcome.adapterGradNorm(), 6));
+            entry.put("grad_norm_head", round(outcome.headGradNorm(), 6));
+            if (config.headRate() != config.lr()) {
+                entry.put("head_lr", lr * headFactor());
+            }
             boolean endOfEpoch = step % perEpoch == 0;
             if ((config.evalEvery() > 0 && step % config.evalEvery() == 0) || endOfEpoch || step == total) {
-                last = evaluator.evaluate(model, dev);
+                Evaluator.Evaluation evaluation = evaluator.evaluation(model, dev);
+                last = evaluation.metrics();
                 lastEval = step;
                 last.forEach((k, v) -> entry.put("eval_" + k, round(v, 6)));
+                entry.put("eval_one_class", evaluation.oneClass());
                 if (last.get("score") > bestScore) {
                     bestScore = last.get("score");
                     bestStep = step;
@@ -209,6 +216,22 @@ public final class Trainer {
         }
         optimizerState.close();
         return new Result(step, bestStep, best, last, seconds, tokens, false);
+    }
+
+    /**
+     * The optimizer with two parameter groups: the head (pooler, classifier, qa_outputs) at
+     * {@code --head-lr} and {@code --head-weight-decay}, everything else at {@code --lr} and
+     * {@code --weight-decay}; both follow the same warmup and decay.
+     */
+    private AdamW groups(Map<String, Parameter> params, NDManager state) {
+        AdamW.Group body = new AdamW.Group(1, config.weightDecay());
+        AdamW.Group head = new AdamW.Group(headFactor(), config.headDecay());
+        return new AdamW(params, state, 0.9, 0.999, 1e-8, name -> model.isHead(name) ? head : body);
+    }
+
+    /** The head's rate over the adapter's; 1 unless --head-lr says otherwise. */
+    private double headFactor() {
+        return config.headRate() == config.lr() ? 1 : config.headRate() / config.lr();
     }
 
     static double round(double v, int digits) {

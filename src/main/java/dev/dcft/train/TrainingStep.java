@@ -17,8 +17,11 @@ import java.util.Map;
  * measured is what trains.
  */
 public final class TrainingStep {
-    /** The step's task loss and gradient norm (before clipping). */
-    public record Outcome(double loss, double objective, double gradNorm) {
+    /**
+     * The step's task loss and gradient norm (before clipping), whole and split into the head's
+     * tensors and the others (the adapter's, or the encoder's in full fine-tuning).
+     */
+    public record Outcome(double loss, double objective, double gradNorm, double adapterGradNorm, double headGradNorm) {
     }
 
     private final TaskModel model;
@@ -26,6 +29,7 @@ public final class TrainingStep {
     private final AdamW optimizer;
     private final OrthogonalRegularizer regularizer;
     private final double clipNorm;
+    private final java.util.Set<String> head = new java.util.HashSet<>();
 
     public TrainingStep(TaskModel model, Map<String, Parameter> params, AdamW optimizer, OrthogonalRegularizer regularizer,
             double clipNorm) {
@@ -34,6 +38,7 @@ public final class TrainingStep {
         this.optimizer = optimizer;
         this.regularizer = regularizer;
         this.clipNorm = clipNorm;
+        params.keySet().stream().filter(model::isHead).forEach(head::add);
     }
 
     /**
@@ -55,14 +60,23 @@ public final class TrainingStep {
             onBad.accept("the loss became " + (Double.isNaN(objectiveValue) ? "NaN" : "infinite"));
         }
         Map<String, NDArray> grads = new LinkedHashMap<>();
-        NDArray sq = null;
+        NDArray sq = null; // summed in parameter order, as before the split, so that clipping is unchanged to the bit
+        NDArray headSq = null;
+        NDArray otherSq = null;
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             NDArray g = Scope.adopt(scope, e.getValue().value().getGradient());
             grads.put(e.getKey(), g);
             NDArray s = g.square().sum();
             sq = sq == null ? s : sq.add(s);
+            if (head.contains(e.getKey())) {
+                headSq = headSq == null ? s : headSq.add(s);
+            } else {
+                otherSq = otherSq == null ? s : otherSq.add(s);
+            }
         }
         double gradNorm = sq == null ? 0 : Math.sqrt(sq.getFloat());
+        double headNorm = headSq == null ? 0 : Math.sqrt(headSq.getFloat());
+        double otherNorm = otherSq == null ? 0 : Math.sqrt(otherSq.getFloat());
         if (!Double.isFinite(gradNorm)) {
             String bad = grads.entrySet().stream().filter(e -> !Float.isFinite(e.getValue().square().sum().getFloat()))
                     .map(Map.Entry::getKey).findFirst().orElse("?");
@@ -80,6 +94,6 @@ public final class TrainingStep {
         for (NDArray g : grads.values()) {
             g.muli(0); // gradients accumulate across backward passes: clear them in place
         }
-        return new Outcome(lossValue, objectiveValue, gradNorm);
+        return new Outcome(lossValue, objectiveValue, gradNorm, otherNorm, headNorm);
     }
 }
