@@ -23,6 +23,11 @@ public abstract class AdapterLinear extends Module implements AdapterLayer {
     /** {@code s * Delta}, {@code [out, in]}, computed in {@code scope}. */
     public abstract NDArray scaledDelta(NDManager scope);
 
+    /** What merging adds to the base bias ({@code [out]}, in {@code scope}), or null: most adapters leave it. */
+    public NDArray scaledBiasDelta(NDManager scope) {
+        return null;
+    }
+
     /** The adapter's contribution {@code x (s Delta)^T}, {@code [N, out]}, for a 2-D input {@code [N, in]}. */
     protected abstract NDArray increment(NDArray x);
 
@@ -63,7 +68,22 @@ public abstract class AdapterLinear extends Module implements AdapterLayer {
             NDArray updated = w.add(scaledDelta(tmp).mul(sign));
             updated.attach(w.getManager());
             base.weight().set(updated);
+            foldBias(tmp, sign);
         }
+    }
+
+    private void foldBias(NDManager tmp, int sign) {
+        NDArray delta = scaledBiasDelta(tmp);
+        if (delta == null) {
+            return;
+        }
+        if (base.bias() == null) {
+            throw new IllegalStateException("lora_bias needs a base bias to merge into, and this layer has none");
+        }
+        NDArray bias = base.bias().value();
+        NDArray updated = bias.add(delta.mul(sign));
+        updated.attach(bias.getManager());
+        base.bias().set(updated);
     }
 
     /**
@@ -79,10 +99,14 @@ public abstract class AdapterLinear extends Module implements AdapterLayer {
                 NDArray updated = Bf16.toBf16(sum);
                 updated.attach(w.getManager());
                 bf16Original = base.weight().swap(updated);
+                foldBias(tmp, 1);
             }
         } else {
             base.weight().set(bf16Original);
             bf16Original = null;
+            try (NDManager tmp = w.getManager().newSubManager()) {
+                foldBias(tmp, -1);
+            }
         }
     }
 

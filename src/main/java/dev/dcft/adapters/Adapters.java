@@ -36,7 +36,7 @@ public final class Adapters {
                 }
                 Module layer = spec.method() == Method.DCFT
                         ? new DcftLinear(manager, path, linear, spec.dcft(), rng.split())
-                        : new LoraLinear(manager, linear, spec.lora(), rng.split());
+                        : new LoraLinear(manager, path, linear, spec.lora(), rng.split());
                 int dot = path.lastIndexOf('.');
                 Module parent = dot < 0 ? encoder : encoder.find(path.substring(0, dot));
                 parent.replaceChild(path.substring(dot + 1), layer);
@@ -66,7 +66,7 @@ public final class Adapters {
     }
 
     private static final java.util.regex.Pattern ADAPTER_TENSOR =
-            java.util.regex.Pattern.compile("(.*\\.)?(lora_A|lora_B|dcft_A|dcft_B|dcft_C)\\.weight");
+            java.util.regex.Pattern.compile("(.*\\.)?((lora_A|lora_B|dcft_A|dcft_B|dcft_C)\\.weight|lora_B\\.bias)");
 
     /** Whether a tensor name ({@code ...query.dcft_A.weight}) belongs to an adapter rather than a base or head. */
     public static boolean isAdapterTensor(String name) {

@@ -6,6 +6,13 @@ import java.util.regex.Pattern;
 /**
  * PEFT's {@code target_modules}: a list of names, each matching a module path equal to it or
  * ending in {@code "." + name}; or a single regular expression that must match the whole path.
+ * With PEFT's refinements, in PEFT's order ({@code check_target_module_exists}): a module
+ * {@code exclude_modules} names (list: equal or suffix; string: full regex match) or one inside a
+ * module of {@code modules_to_save} is never adapted; with a list of names, {@code
+ * layers_to_transform} keeps only the layers with those indices (the first number after
+ * {@code layers_pattern}, or after the second path segment when there is no pattern). Matching is
+ * on PEFT's key, the path inside the model PEFT wrapped: {@code keyPrefix} (such as {@code "bert."}
+ * for a sequence-classification model) followed by our path.
  */
 public final class TargetModules {
     /** All six matrices of every BERT-family layer (SPEC section 2). */
@@ -23,21 +30,85 @@ public final class TargetModules {
 
     private final List<String> names;
     private final Pattern regex;
+    private final List<String> excludeNames;
+    private final Pattern excludeRegex;
+    private final List<Integer> layers;
+    private final List<String> layersPattern;
+    private final List<String> modulesToSave;
+    private final String keyPrefix;
 
-    private TargetModules(List<String> names, Pattern regex) {
+    private TargetModules(List<String> names, Pattern regex, List<String> excludeNames, Pattern excludeRegex, List<Integer> layers,
+            List<String> layersPattern, List<String> modulesToSave, String keyPrefix) {
         this.names = names;
         this.regex = regex;
+        this.excludeNames = excludeNames;
+        this.excludeRegex = excludeRegex;
+        this.layers = layers;
+        this.layersPattern = layersPattern;
+        this.modulesToSave = modulesToSave;
+        this.keyPrefix = keyPrefix;
     }
 
     public static TargetModules names(List<String> names) {
         if (names.isEmpty()) {
             throw new IllegalArgumentException("target_modules is empty");
         }
-        return new TargetModules(List.copyOf(names), null);
+        return new TargetModules(List.copyOf(names), null, List.of(), null, null, List.of(), List.of(), "");
     }
 
     public static TargetModules regex(String regex) {
-        return new TargetModules(null, Pattern.compile(regex));
+        return new TargetModules(null, Pattern.compile(regex), List.of(), null, null, List.of(), List.of(), "");
+    }
+
+    /** PEFT's {@code exclude_modules} as a list of names. */
+    public TargetModules excluding(List<String> exclude) {
+        return new TargetModules(names, regex, List.copyOf(exclude), null, layers, layersPattern, modulesToSave, keyPrefix);
+    }
+
+    /** PEFT's {@code exclude_modules} as one regular expression. */
+    public TargetModules excludingRegex(String exclude) {
+        return new TargetModules(names, regex, List.of(), Pattern.compile(exclude), layers, layersPattern, modulesToSave, keyPrefix);
+    }
+
+    /** PEFT's {@code layers_to_transform} and {@code layers_pattern} (empty: any layer segment). */
+    public TargetModules onLayers(List<Integer> indices, List<String> pattern) {
+        return new TargetModules(names, regex, excludeNames, excludeRegex, List.copyOf(indices), List.copyOf(pattern), modulesToSave,
+                keyPrefix);
+    }
+
+    /** Modules PEFT saves whole: never adapted. */
+    public TargetModules savingWhole(List<String> modules) {
+        return new TargetModules(names, regex, excludeNames, excludeRegex, layers, layersPattern, List.copyOf(modules), keyPrefix);
+    }
+
+    /** The path of the base model inside the model PEFT wrapped ({@code "bert."}), or "". */
+    public TargetModules withKeyPrefix(String prefix) {
+        return new TargetModules(names, regex, excludeNames, excludeRegex, layers, layersPattern, modulesToSave, prefix);
+    }
+
+    public String keyPrefix() {
+        return keyPrefix;
+    }
+
+    /** Whether the configuration uses more than target_modules (such a spec cannot be re-expressed as names alone). */
+    public boolean isRefined() {
+        return !excludeNames.isEmpty() || excludeRegex != null || layers != null || !modulesToSave.isEmpty();
+    }
+
+    public List<String> excludeNames() {
+        return excludeNames;
+    }
+
+    public String excludePattern() {
+        return excludeRegex == null ? null : excludeRegex.pattern();
+    }
+
+    public List<Integer> layers() {
+        return layers;
+    }
+
+    public List<String> layersPattern() {
+        return layersPattern;
     }
 
     /** PEFT's defaults for the architecture: the six matrices of every layer. */
@@ -51,15 +122,60 @@ public final class TargetModules {
     }
 
     public boolean matches(String path) {
-        if (regex != null) {
-            return regex.matcher(path).matches();
+        String key = keyPrefix + path;
+        if (excludeRegex != null ? excludeRegex.matcher(key).matches() : endsWithAny(key, excludeNames)) {
+            return false;
         }
-        for (String n : names) {
-            if (path.equals(n) || path.endsWith("." + n)) {
+        for (String m : modulesToSave) {
+            if (Pattern.compile("(^|.*\\.)" + m + "($|\\..*)").matcher(key).matches()) {
+                return false;
+            }
+        }
+        if (regex != null) {
+            // PEFT applies layers_to_transform only to a list of names: a regex says everything itself.
+            return regex.matcher(key).matches();
+        }
+        if (!endsWithAny(key, names)) {
+            return false;
+        }
+        if (layers == null) {
+            return true;
+        }
+        Integer index = layerIndex(key);
+        return index != null && layers.contains(index);
+    }
+
+    private static boolean endsWithAny(String key, List<String> suffixes) {
+        for (String n : suffixes) {
+            if (key.equals(n) || key.endsWith("." + n)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** The layer index PEFT reads from a key: the first number after a layers_pattern segment, or after the second segment. */
+    Integer layerIndex(String key) {
+        java.util.regex.Matcher m = null;
+        if (layersPattern.isEmpty()) {
+            m = Pattern.compile(".*?\\.[^.]*\\.(?<idx>\\d+)\\.").matcher(key);
+            if (!m.lookingAt()) {
+                return null;
+            }
+        } else {
+            boolean found = false;
+            for (String p : layersPattern) {
+                m = Pattern.compile("(?:^|.*?\\.)" + p + "\\.(?<idx>\\d+)\\.").matcher(key);
+                if (m.lookingAt()) {
+                    found = true;
+                    break;
+                }
+            }
+            if (!found) {
+                return null;
+            }
+        }
+        return Integer.parseInt(m.group("idx"));
     }
 
     public boolean isRegex() {

@@ -54,6 +54,7 @@ public final class Dcft {
         PeftAdapterFiles.LoadedAdapter adapter = PeftAdapterFiles.load(adapterDir);
         try (LoadedModel m = ModelLoader.load(baseModel)) {
             PeftAdapterFiles.attach(m.model(), adapter, m.manager());
+            PeftAdapterFiles.replaceBaseTensors(m.model(), adapter, m.manager());
             Adapters.mergeAndUnload(m.model());
             m.writeHfDirectory(out);
         } catch (IOException e) {

@@ -5,6 +5,7 @@ import dev.dcft.io.PeftAdapterFiles;
 import dev.dcft.model.LoadedModel;
 import dev.dcft.model.ModelLoader;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,11 +32,17 @@ final class MergeCommand implements Callable<Integer> {
         PeftAdapterFiles.LoadedAdapter loaded = PeftAdapterFiles.load(adapter);
         try (LoadedModel m = ModelLoader.load(modelOption.model)) {
             PeftAdapterFiles.attach(m.model(), loaded, m.manager());
+            List<String> head = PeftAdapterFiles.replaceBaseTensors(m.model(), loaded, m.manager());
             int layers = Adapters.layers(m.model()).size();
             Adapters.mergeAndUnload(m.model());
             m.writeHfDirectory(out);
             spec.commandLine().getOut().printf("merged %s adapter (%d layers) into %s: wrote %s%n",
                     loaded.spec().method().cliName(), layers, m.name(), out);
+            if (!head.isEmpty()) {
+                // A base model directory has no place for a task head: say so rather than drop it quietly.
+                spec.commandLine().getOut().printf("not in the merged base (the task head; it stays in %s): %s%n", adapter,
+                        String.join(", ", head));
+            }
         }
         return 0;
     }

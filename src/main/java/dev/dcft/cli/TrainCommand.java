@@ -100,6 +100,13 @@ final class TrainCommand implements Callable<Integer> {
     Integer rank;
     @Option(names = "--alpha", description = "Scale numerator: increment scaled by alpha/rank (DCFT default 4, LoRA 16).")
     Double alpha;
+    @Option(names = "--rslora", description = "LoRA: scale by alpha/sqrt(rank) (rank-stabilised LoRA, PEFT's use_rslora).")
+    boolean rslora;
+    @Option(names = "--rank-pattern", split = ",", description = "LoRA: per-module ranks as PEFT's rank_pattern, e.g."
+            + " query=4,layer.11.output.dense=2 (a key is a regular expression matched at the end of the module path).")
+    java.util.Map<String, Integer> rankPattern;
+    @Option(names = "--alpha-pattern", split = ",", description = "LoRA: per-module alphas as PEFT's alpha_pattern (same keys).")
+    java.util.Map<String, Double> alphaPattern;
     @Option(names = "--init", description = "DCFT initialisation: gaussian (released code) or zero (Delta = 0 at start).")
     String init;
     @Option(names = "--adapter-dropout", description = "Dropout on the adapter input (default 0).")
@@ -209,6 +216,12 @@ final class TrainCommand implements Callable<Integer> {
         if (headLr != null && !(or(lr, b.lr()) > 0)) {
             throw new IllegalArgumentException("--head-lr needs a positive --lr");
         }
+        boolean loraOptions = rslora || rankPattern != null || alphaPattern != null;
+        if (loraOptions && m != Method.LORA) {
+            throw new IllegalArgumentException("--rslora, --rank-pattern and --alpha-pattern go with --method lora");
+        }
+        TrainConfig.LoraOptions lora = loraOptions ? new TrainConfig.LoraOptions(rslora, rankPattern == null ? null
+                : new java.util.LinkedHashMap<>(rankPattern), alphaPattern == null ? null : new java.util.LinkedHashMap<>(alphaPattern)) : null;
         return new TrainConfig(squad ? task.toLowerCase(java.util.Locale.ROOT) : trainFile != null ? TrainConfig.CUSTOM : t.cliName(), model, m.cliName(), k, or(stride, k), or(rank, b.rank()), or(alpha, b.alpha()),
                 or(init, b.init()), or(adapterDropout, b.adapterDropout()), targets, targetRegex, or(lr, b.lr()),
                 or(epochs, b.epochs()), or(maxSteps, b.maxSteps()), or(batch, b.batch()), or(maxLen, squad ? 384 : b.maxLen()),
@@ -219,7 +232,7 @@ final class TrainCommand implements Callable<Integer> {
                 ? DataConfig.squad(squadTrainFile, squadDevFile, or(docStride, 128), or(maxAnswerLength, 30), or(nullThreshold, 0.0))
                 : trainFile == null ? null
                 : new DataConfig(trainFile, devFile, format, textColumn, textPairColumn, labelColumn, taskType, null, false, 0.1),
-                precisionOption.value().label(), groupByLength).withHeadAndHoldout(headLr, headWeightDecay, or(holdout, 0.0));
+                precisionOption.value().label(), groupByLength).withHeadAndHoldout(headLr, headWeightDecay, or(holdout, 0.0)).withLora(lora);
     }
 
     private static <T> T or(T v, T fallback) {

@@ -143,6 +143,7 @@ public final class ExperimentReport {
             chart(out.resolve("chart.png"), tasks, methods, cells);
         }
         List<JsonNode> tagged = all.stream().filter(n -> !n.path("tag").asText("").isEmpty()).toList();
+        selection(tagged.stream().filter(n -> n.path("evaluated_on").asText("dev").equals("holdout")).toList(), md);
         if (!tagged.isEmpty()) {
             md.append("\nTagged runs (sweeps, ablations):\n\n| run | stage | lr | warmup | score at the end | best score | wall hours |\n"
                     + "|---|---|---:|---|---:|---:|---:|\n");
@@ -151,12 +152,87 @@ public final class ExperimentReport {
                         n.path("recipe").path("lr").asText(), warmup(n.path("recipe")), score(n, "final"), score(n, "best"),
                         n.path("wall_seconds").asDouble() / 3600));
             }
+            // Summaries written since the head's rate and the holdout exist say more about the same runs.
+            List<JsonNode> detailed = tagged.stream().filter(n -> n.has("evaluated_on")).toList();
+            if (!detailed.isEmpty()) {
+                md.append("\nThe same runs' head rate, evaluation set and one-class evaluations (every prediction the same label):\n\n"
+                        + "| run | head lr | evaluated on | one-class evaluations | evaluations (step: score x100) |\n|---|---:|---|---:|---|\n");
+                for (JsonNode n : detailed) {
+                    StringBuilder h = new StringBuilder();
+                    n.path("history").forEach(e -> h.append(h.length() == 0 ? "" : ", ").append(e.path("step").asInt()).append(": ")
+                            .append(String.format(Locale.ROOT, "%.2f", e.path("score").asDouble() * 100)));
+                    md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d of %d | %s |%n", n.get("id").asText(), headLr(n.path("recipe")),
+                            n.path("evaluated_on").asText(), n.path("one_class_evaluations").asInt(), n.path("history").size(), h));
+                }
+            }
         }
         if (grid != null) {
             notRun(grid, all, md);
         }
         AtomicFiles.writeString(out.resolve("report.md"), md.toString());
         return md.toString();
+    }
+
+    /** The head's rate: its own, or the adapter's where the run gave none. */
+    static String headLr(JsonNode recipe) {
+        JsonNode h = recipe.get("headLr");
+        return h == null || h.isNull() ? recipe.path("lr").asText() + " (= lr)" : h.asText();
+    }
+
+    /**
+     * The selection table: runs evaluated on a held-out slice of train (never the dev set), one row
+     * per method and configuration (adapter lr, head lr), holdout score x100 at the end of training
+     * per task and their mean. Per method, the configuration with the best mean among those run on
+     * every task of the table is marked selected; a configuration missing a task is marked partial.
+     */
+    static void selection(List<JsonNode> runs, StringBuilder md) {
+        if (runs.isEmpty()) {
+            return;
+        }
+        Set<String> tasks = new LinkedHashSet<>();
+        Map<String, Map<String, Map<String, JsonNode>>> byMethod = new LinkedHashMap<>();
+        for (JsonNode n : runs) {
+            tasks.add(n.path("task").asText());
+            String config = "lr " + n.path("recipe").path("lr").asText() + ", head " + headLr(n.path("recipe"));
+            byMethod.computeIfAbsent(n.path("method").asText(), k -> new LinkedHashMap<>()).computeIfAbsent(config, k -> new LinkedHashMap<>())
+                    .put(n.path("task").asText(), n);
+        }
+        md.append("\nSelection on a held-out slice of train (scores x100 at the end of training; the dev set is not read):\n\n");
+        md.append("| method | configuration |");
+        tasks.forEach(t -> md.append(' ').append(t).append(" |"));
+        md.append(" average | selected |\n|---|---|");
+        tasks.forEach(t -> md.append("---:|"));
+        md.append("---:|---|\n");
+        for (Map.Entry<String, Map<String, Map<String, JsonNode>>> m : byMethod.entrySet()) {
+            String best = null;
+            double bestMean = Double.NEGATIVE_INFINITY;
+            for (Map.Entry<String, Map<String, JsonNode>> c : m.getValue().entrySet()) {
+                if (c.getValue().size() == tasks.size()) {
+                    double mean = c.getValue().values().stream().mapToDouble(n -> score(n, "final")).average().orElse(Double.NaN);
+                    if (mean > bestMean) {
+                        bestMean = mean;
+                        best = c.getKey();
+                    }
+                }
+            }
+            for (Map.Entry<String, Map<String, JsonNode>> c : m.getValue().entrySet()) {
+                md.append("| ").append(m.getKey()).append(" | ").append(c.getKey()).append(" |");
+                List<Double> have = new ArrayList<>();
+                for (String t : tasks) {
+                    JsonNode n = c.getValue().get(t);
+                    if (n == null) {
+                        md.append(" - |");
+                    } else {
+                        have.add(score(n, "final"));
+                        md.append(String.format(Locale.ROOT, " %.2f%s |", score(n, "final"),
+                                n.path("one_class_evaluations").asInt(0) > 0 ? " (one class at " + n.get("one_class_evaluations").asInt() + ")" : ""));
+                    }
+                }
+                String avg = averageCell(have, tasks.size());
+                md.append(avg, 0, avg.length() - 1);
+                md.append(c.getKey().equals(best) ? " **selected** |" : c.getValue().size() < tasks.size() ? " partial |" : " |").append('\n');
+            }
+        }
     }
 
     /** The recipe's warmup as the trainer applies it: explicit steps win over a ratio. */

@@ -13,6 +13,7 @@ import dev.dcft.adapters.Method;
 import dev.dcft.adapters.TargetModules;
 import dev.dcft.adapters.dcft.DcftConfig;
 import dev.dcft.adapters.lora.LoraConfig;
+import dev.dcft.adapters.lora.LoraConfigJson;
 import dev.dcft.io.safetensors.SafetensorsReader;
 import dev.dcft.io.safetensors.SafetensorsWriter;
 import dev.dcft.model.nn.Linear;
@@ -60,26 +61,31 @@ public final class PeftAdapterFiles {
         }
         if (spec.method() == Method.LORA) {
             LoraConfig c = spec.lora();
-            o.putObject("alpha_pattern");
+            ObjectNode alphas = o.putObject("alpha_pattern");
+            c.alphaPattern().forEach((k, v) -> putNumber(alphas, k, v));
             o.putNull("auto_mapping");
             o.put("base_model_name_or_path", baseModel);
-            o.put("bias", "none");
+            o.put("bias", c.bias());
             o.put("fan_in_fan_out", false);
             o.put("inference_mode", true);
             o.put("init_lora_weights", true);
             o.putNull("layers_pattern");
             o.putNull("layers_to_transform");
             putNumber(o, "lora_alpha", c.alpha());
+            if (c.loraBias()) {
+                o.put("lora_bias", true); // absent means false to PEFT; plain files keep exactly their old fields
+            }
             o.put("lora_dropout", c.dropout());
             o.set("modules_to_save", save);
             o.put("peft_type", "LORA");
             o.put("r", c.rank());
-            o.putObject("rank_pattern");
+            ObjectNode ranks = o.putObject("rank_pattern");
+            c.rankPattern().forEach(ranks::put);
             o.putNull("revision");
             putTargets(o, c.targets());
             setTask(o, taskType);
             o.put("use_dora", false);
-            o.put("use_rslora", false);
+            o.put("use_rslora", c.rslora());
         } else if (spec.method() == Method.DCFT) {
             DcftConfig c = spec.dcft();
             o.put("peft_type", "DCFT");
@@ -137,6 +143,10 @@ public final class PeftAdapterFiles {
             for (Map.Entry<String, Weight> w : e.getValue().adapterWeights().entrySet()) {
                 NDArray v = w.getValue().value();
                 out.put(PREFIX + e.getKey() + "." + w.getKey() + ".weight", new HostTensor(v.getShape().getShape(), v.toFloatArray()));
+                if (w.getValue().biasParameter() != null) {
+                    NDArray b = w.getValue().biasParameter().value();
+                    out.put(PREFIX + e.getKey() + "." + w.getKey() + ".bias", new HostTensor(b.getShape().getShape(), b.toFloatArray()));
+                }
             }
         }
         return out;
@@ -192,21 +202,28 @@ public final class PeftAdapterFiles {
         if (c == null || !c.isObject()) {
             throw new ModelFormatException(configFile, "expected a JSON object");
         }
-        AdapterSpec spec = parseSpec(c, configFile);
+        parseSpec(c, configFile, ""); // a refused option is reported before the weights are read
         if (!Files.exists(weightsFile)) {
             throw new ModelFormatException(weightsFile, "file not found");
         }
         Map<String, HostTensor> all = SafetensorsReader.read(weightsFile);
-        Map<String, HostTensor> adapter = new LinkedHashMap<>();
-        Map<String, HostTensor> head = new LinkedHashMap<>();
         for (Map.Entry<String, HostTensor> e : all.entrySet()) {
             checkFinite(weightsFile, e.getKey(), e.getValue());
             if (!e.getKey().startsWith(PREFIX)) {
                 throw new ModelFormatException(weightsFile, "tensor '" + e.getKey() + "' lacks the '" + PREFIX + "' prefix");
             }
+        }
+        String taskPrefix = taskModelPrefix(all.keySet());
+        AdapterSpec spec = parseSpec(c, configFile, taskPrefix);
+        Map<String, HostTensor> adapter = new LinkedHashMap<>();
+        Map<String, HostTensor> head = new LinkedHashMap<>();
+        for (Map.Entry<String, HostTensor> e : all.entrySet()) {
             String key = e.getKey().substring(PREFIX.length());
+            if (!taskPrefix.isEmpty() && key.startsWith(taskPrefix)) {
+                key = key.substring(taskPrefix.length());
+            }
             if (Adapters.isAdapterTensor(key)) {
-                adapter.put(e.getKey(), e.getValue());
+                adapter.put(PREFIX + key, e.getValue());
             } else {
                 head.put(key, e.getValue());
             }
@@ -222,7 +239,37 @@ public final class PeftAdapterFiles {
         }
     }
 
+    /** The top-level segments of our encoders' module paths. */
+    private static final Set<String> ENCODER_ROOTS = Set.of("embeddings", "encoder", "pooler", "rel_embeddings");
+
+    /**
+     * The base model's path inside the model PEFT wrapped, as the file's adapter keys show it:
+     * "" for a bare encoder ({@code encoder.layer.0...}), {@code "bert."} for Hugging Face's
+     * BertForSequenceClassification ({@code bert.encoder.layer.0...}), and so on.
+     */
+    static String taskModelPrefix(Set<String> keys) {
+        String prefix = null;
+        for (String k : keys) {
+            String key = k.substring(PREFIX.length());
+            if (!Adapters.isAdapterTensor(key)) {
+                continue;
+            }
+            int dot = key.indexOf('.');
+            String first = dot < 0 ? key : key.substring(0, dot);
+            String here = ENCODER_ROOTS.contains(first) ? "" : first + ".";
+            if (prefix != null && !prefix.equals(here)) {
+                return "";
+            }
+            prefix = here;
+        }
+        return prefix == null ? "" : prefix;
+    }
+
     static AdapterSpec parseSpec(JsonNode c, Path file) {
+        return parseSpec(c, file, "");
+    }
+
+    static AdapterSpec parseSpec(JsonNode c, Path file, String taskPrefix) {
         String type = c.path("peft_type").asText("");
         if (type.equals("HEAD") || type.equals("FULL")) {
             return AdapterSpec.of(Method.valueOf(type));
@@ -231,11 +278,15 @@ public final class PeftAdapterFiles {
         switch (type) {
             case "LORA" -> {
                 requireFields(c, file, "r", "lora_alpha");
-                return AdapterSpec.lora(new LoraConfig(c.get("r").asInt(), c.get("lora_alpha").asDouble(),
-                        c.path("lora_dropout").asDouble(0), targets));
+                try {
+                    return AdapterSpec.lora(LoraConfigJson.parse(c, taskPrefix));
+                } catch (IllegalArgumentException e) { // also a PatternSyntaxException
+                    throw new ModelFormatException(file, e.getMessage());
+                }
             }
             case "DCFT" -> {
                 requireFields(c, file, "kernel_size", "r", "alpha");
+                refuseUnknown(c, file, DCFT_FIELDS);
                 int d = c.get("kernel_size").asInt();
                 return AdapterSpec.dcft(new DcftConfig(d, c.path("stride").asInt(d), c.get("r").asInt(),
                         c.get("alpha").asDouble(), DcftConfig.Init.parse(c.path("init_weights").asText("gaussian")),
@@ -244,6 +295,22 @@ public final class PeftAdapterFiles {
             default -> throw new ModelFormatException(file, "unknown peft_type '" + type + "' (supported: DCFT, LORA, and"
                     + " dcft-java's HEAD and FULL)");
         }
+    }
+
+    /** Every field a DCFT adapter_config.json may carry; any other that is not null, false or empty is refused. */
+    static final Set<String> DCFT_FIELDS = Set.of("peft_type", "base_model_name_or_path", "kernel_size", "stride", "r", "alpha", "dropout",
+            "init_weights", "target_modules", "modules_to_save", "task_type", "inference_mode", "revision", "peft_version", "auto_mapping",
+            "id2label", "label2id", "problem_type");
+
+    private static void refuseUnknown(JsonNode c, Path file, Set<String> known) {
+        c.fields().forEachRemaining(e -> {
+            JsonNode v = e.getValue();
+            boolean isDefault = v.isNull() || (v.isBoolean() && !v.asBoolean()) || (v.isContainerNode() && v.isEmpty());
+            if (!known.contains(e.getKey()) && !isDefault) {
+                throw new ModelFormatException(file, c.path("peft_type").asText() + " option " + e.getKey() + "=" + v
+                        + " is not supported: loading it would give a different model than the one that was trained");
+            }
+        });
     }
 
     private static void requireFields(JsonNode c, Path file, String... fields) {
@@ -280,8 +347,7 @@ public final class PeftAdapterFiles {
         Map<String, Module> modules = root.namedModules();
         Set<String> fileModules = new LinkedHashSet<>();
         for (String key : adapter.adapterTensors().keySet()) {
-            String rest = key.substring(PREFIX.length());
-            String module = rest.substring(0, rest.lastIndexOf('.', rest.length() - ".weight".length() - 1));
+            String module = moduleOf(key);
             fileModules.add(module);
             if (!(modules.get(module) instanceof Linear)) {
                 throw new ModelFormatException(file, "module '" + module + "' is not a linear layer of this model"
@@ -315,6 +381,10 @@ public final class PeftAdapterFiles {
                             + e.getKey() + "' needs " + Arrays.toString(want) + " (adapter made for another base model?)");
                 }
                 w.getValue().parameter().set(manager.create(t.data(), new Shape(t.shape())));
+                if (w.getValue().biasParameter() != null) {
+                    setChecked(file, adapter.adapterTensors(), PREFIX + e.getKey() + "." + w.getKey() + ".bias", w.getValue().biasParameter(),
+                            manager);
+                }
             }
         }
         for (String module : fileModules) {
@@ -322,5 +392,53 @@ public final class PeftAdapterFiles {
                 throw new ModelFormatException(file, "module '" + module + "' has tensors but target_modules does not select it");
             }
         }
+        for (String key : adapter.adapterTensors().keySet()) {
+            if (key.endsWith(".lora_B.bias") && (adapter.spec().lora() == null || !adapter.spec().lora().loraBias())) {
+                throw new ModelFormatException(file, "tensor '" + key + "' is a lora_B bias, but the config says lora_bias=false");
+            }
+        }
+    }
+
+    /**
+     * Puts the file's tensors that name parameters of the base itself (PEFT's {@code modules_to_save}
+     * such as a pooler or a LayerNorm, and the biases that {@code bias: "all"} or {@code "lora_only"}
+     * saves, under {@code <module>.base_layer.bias} for adapted layers) in place of the base's, as
+     * PEFT's loading does. Call after {@link #attach}. Returns the tensors with no place in the base
+     * (a classification head), which the caller uses or reports.
+     */
+    public static List<String> replaceBaseTensors(Module root, LoadedAdapter adapter, ai.djl.ndarray.NDManager manager) {
+        Path file = adapter.dir().resolve(WEIGHTS);
+        Map<String, dev.dcft.model.nn.Parameter> params = root.namedParameters();
+        List<String> elsewhere = new ArrayList<>();
+        for (Map.Entry<String, HostTensor> e : adapter.headTensors().entrySet()) {
+            dev.dcft.model.nn.Parameter p = params.get(e.getKey());
+            if (p == null) {
+                elsewhere.add(e.getKey());
+                continue;
+            }
+            setChecked(file, adapter.headTensors(), e.getKey(), p, manager);
+        }
+        return elsewhere;
+    }
+
+    private static void setChecked(Path file, Map<String, HostTensor> tensors, String key, dev.dcft.model.nn.Parameter p,
+            ai.djl.ndarray.NDManager manager) {
+        HostTensor t = tensors.get(key);
+        long[] want = p.value().getShape().getShape();
+        if (t == null) {
+            throw new ModelFormatException(file, "missing tensor '" + key + "'");
+        }
+        if (!Arrays.equals(t.shape(), want)) {
+            throw new ModelFormatException(file, "tensor '" + key + "' has shape " + t.shapeString() + " but the model needs "
+                    + Arrays.toString(want) + " (adapter made for another base model?)");
+        }
+        p.set(manager.create(t.data(), new Shape(t.shape())).toType(p.value().getDataType(), false));
+    }
+
+    /** The module path of an adapter tensor key ({@code base_model.model.<module>.lora_A.weight} or {@code ...lora_B.bias}). */
+    static String moduleOf(String key) {
+        String rest = key.substring(PREFIX.length());
+        int last = rest.lastIndexOf('.');
+        return rest.substring(0, rest.lastIndexOf('.', last - 1));
     }
 }

@@ -100,6 +100,7 @@ final class AdapterLoader {
         if (method == Method.FULL) {
             throw new ServeException(409, "'" + name + "' is a full fine-tuning: it replaces the base, there is no adapter to serve");
         }
+        refuseBaseChanges(name, a);
         Map<String, LayerWeights> layers = method == Method.HEAD ? Map.of() : layers(name, a);
         Map<String, HostTensor> head = a.headTensors();
         int hidden = model.hiddenSize();
@@ -130,6 +131,31 @@ final class AdapterLoader {
         }
         return new ServedAdapter(name, dir, a.spec(), task, pairsKnown, maxLength, layers, Numbers.of(w.data(), bf16),
                 Numbers.of(b.data(), bf16), pw, pb);
+    }
+
+    /**
+     * One base serves every adapter, so an adapter that changes the base itself (LoRA's saved biases,
+     * lora_B biases, modules saved whole other than the pooler and classifier) cannot be served
+     * without giving the others a different base: refused by name (merge it with dcft merge instead).
+     */
+    private static void refuseBaseChanges(String name, PeftAdapterFiles.LoadedAdapter a) {
+        String what = null;
+        if (a.spec().lora() != null && !a.spec().lora().bias().equals("none")) {
+            what = "bias=\"" + a.spec().lora().bias() + "\"";
+        } else if (a.spec().lora() != null && a.spec().lora().loraBias()) {
+            what = "lora_bias=true";
+        } else {
+            for (String k : a.headTensors().keySet()) {
+                if (!k.startsWith("classifier.") && !k.startsWith("pooler.")) {
+                    what = "a saved base module ('" + k + "')";
+                    break;
+                }
+            }
+        }
+        if (what != null) {
+            throw new ServeException(400, "'" + name + "' changes the shared base (" + what + "), which the server cannot do per"
+                    + " adapter; serve its merged model instead (dcft merge)");
+        }
     }
 
     private static TaskSpec taskFromConfig(String name, JsonNode c) {
@@ -171,7 +197,8 @@ final class AdapterLoader {
             }
             out.put(e.getKey(), a.spec().method() == Method.DCFT
                     ? dcft(name, a, e.getKey(), shape[0], shape[1], a.spec().dcft(), e.getValue())
-                    : lora(name, a, e.getKey(), shape[0], shape[1], e.getValue(), a.spec().lora().rank(), a.spec().lora().scale()));
+                    : lora(name, a, e.getKey(), shape[0], shape[1], e.getValue(), a.spec().lora().rankFor(e.getKey()),
+                            a.spec().lora().scaleFor(e.getKey())));
         }
         return out;
     }

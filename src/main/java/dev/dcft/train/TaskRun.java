@@ -47,7 +47,9 @@ public final class TaskRun {
         return switch (m) {
             case DCFT -> AdapterSpec.dcft(new DcftConfig(c.kernel(), c.stride(), c.rank(), c.alpha(), DcftConfig.Init.parse(c.init()),
                     c.adapterDropout(), targets));
-            case LORA -> AdapterSpec.lora(new LoraConfig(c.rank(), c.alpha(), c.adapterDropout(), targets));
+            case LORA -> AdapterSpec.lora(c.lora() == null ? new LoraConfig(c.rank(), c.alpha(), c.adapterDropout(), targets)
+                    : new LoraConfig(c.rank(), c.alpha(), c.adapterDropout(), targets, c.lora().rslora(), c.lora().rankPattern(),
+                            c.lora().alphaPattern(), "none", false));
             default -> AdapterSpec.of(m);
         };
     }

@@ -53,7 +53,15 @@ public record TrainConfig(
         boolean groupByLength,
         Double headLr,
         Double headWeightDecay,
-        double holdout) {
+        double holdout,
+        LoraOptions lora) {
+
+    /**
+     * LoRA's refinements beyond rank and alpha (null: none): rsLoRA's scale {@code alpha / sqrt(r)},
+     * and PEFT's per-module {@code rank_pattern} and {@code alpha_pattern}.
+     */
+    public record LoraOptions(boolean rslora, java.util.Map<String, Integer> rankPattern, java.util.Map<String, Double> alphaPattern) {
+    }
 
     /** A configuration without parameter groups or holdout (the fields that came before them). */
     public TrainConfig(String task, String model, String method, int kernel, int stride, int rank, double alpha, String init,
@@ -63,7 +71,7 @@ public record TrainConfig(
             DataConfig data, String precision, boolean groupByLength) {
         this(task, model, method, kernel, stride, rank, alpha, init, adapterDropout, targets, targetRegex, lr, epochs, maxSteps, batch,
                 maxLen, warmupSteps, warmupRatio, weightDecay, clsDropout, gamma, regForm, clipNorm, evalEvery, saveEvery, seed, threads,
-                trainLimit, evalLimit, skipBadRows, preset, data, precision, groupByLength, null, null, 0);
+                trainLimit, evalLimit, skipBadRows, preset, data, precision, groupByLength, null, null, 0, null);
     }
 
     /** The task name GLUE runs carry; runs on the user's files are "custom". */
@@ -83,25 +91,29 @@ public record TrainConfig(
     }
 
     public TrainConfig withTask(String t) {
-        return new TrainConfig(t, model, method, kernel, stride, rank, alpha, init, adapterDropout, targets, targetRegex, lr, epochs,
-                maxSteps, batch, maxLen, warmupSteps, warmupRatio, weightDecay, clsDropout, gamma, regForm, clipNorm, evalEvery,
-                saveEvery, seed, threads, trainLimit, evalLimit, skipBadRows, preset, data, precision, groupByLength, headLr, headWeightDecay,
-                holdout);
+        return with(t, data, headLr, headWeightDecay, holdout, lora);
     }
 
     public TrainConfig withData(DataConfig d) {
-        return new TrainConfig(task, model, method, kernel, stride, rank, alpha, init, adapterDropout, targets, targetRegex, lr, epochs,
-                maxSteps, batch, maxLen, warmupSteps, warmupRatio, weightDecay, clsDropout, gamma, regForm, clipNorm, evalEvery,
-                saveEvery, seed, threads, trainLimit, evalLimit, skipBadRows, preset, d, precision, groupByLength, headLr, headWeightDecay,
-                holdout);
+        return with(task, d, headLr, headWeightDecay, holdout, lora);
     }
 
     /** The head's own rate and decay (null: the adapter's) and the held-out fraction of the training data (0: none). */
     public TrainConfig withHeadAndHoldout(Double headRate, Double headDecay, double heldOut) {
-        return new TrainConfig(task, model, method, kernel, stride, rank, alpha, init, adapterDropout, targets, targetRegex, lr, epochs,
+        return with(task, data, headRate, headDecay, heldOut, lora);
+    }
+
+    /** With LoRA's refinements (rsLoRA, per-module ranks and alphas). */
+    public TrainConfig withLora(LoraOptions options) {
+        return with(task, data, headLr, headWeightDecay, holdout, options);
+    }
+
+    /** A copy with the fields the withers change; every other field kept. */
+    private TrainConfig with(String t, DataConfig d, Double headRate, Double headDecay, double heldOut, LoraOptions options) {
+        return new TrainConfig(t, model, method, kernel, stride, rank, alpha, init, adapterDropout, targets, targetRegex, lr, epochs,
                 maxSteps, batch, maxLen, warmupSteps, warmupRatio, weightDecay, clsDropout, gamma, regForm, clipNorm, evalEvery,
-                saveEvery, seed, threads, trainLimit, evalLimit, skipBadRows, preset, data, precision, groupByLength, headRate, headDecay,
-                heldOut);
+                saveEvery, seed, threads, trainLimit, evalLimit, skipBadRows, preset, d, precision, groupByLength, headRate, headDecay,
+                heldOut, options);
     }
 
     /** The peak learning rate of the head (pooler, classifier, qa_outputs). */

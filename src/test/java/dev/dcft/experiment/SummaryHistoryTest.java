@@ -54,4 +54,43 @@ class SummaryHistoryTest {
         assertEquals(0.5, first.get("grad_norm_adapter").asDouble());
         assertEquals(1.4, first.get("grad_norm_head").asDouble());
     }
+
+    /** Holdout runs form the selection table: per method, the best mean over tasks among configurations run on every task. */
+    @Test
+    void selectionTablePicksTheBestCompleteConfigurationPerMethod() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        Path dir = tmp.resolve("summaries");
+        Files.createDirectories(dir);
+        Object[][] runs = {
+            {"rte", "dcft-d8", 0.01, null, 0.60}, {"mrpc", "dcft-d8", 0.01, null, 0.80},
+            {"rte", "dcft-d8", 0.01, 0.001, 0.70}, {"mrpc", "dcft-d8", 0.01, 0.001, 0.78},
+            {"rte", "dcft-d8", 0.03, 0.001, 0.90}, // best on RTE but never run on MRPC: partial, not selected
+            {"rte", "lora-r1", 0.003, null, 0.65}, {"mrpc", "lora-r1", 0.003, null, 0.82}};
+        int i = 0;
+        for (Object[] r : runs) {
+            ObjectNode o = json.createObjectNode();
+            o.put("id", "run" + i++);
+            o.put("grid", "g");
+            o.put("tag", "sel");
+            o.put("task", (String) r[0]);
+            o.put("method", (String) r[1]);
+            o.put("seed", 1);
+            o.put("evaluated_on", "holdout");
+            o.putObject("final").put("score", (Double) r[4]);
+            o.putObject("best").put("score", (Double) r[4]);
+            ObjectNode recipe = o.putObject("recipe");
+            recipe.put("lr", (Double) r[2]);
+            if (r[3] == null) {
+                recipe.putNull("headLr");
+            } else {
+                recipe.put("headLr", (Double) r[3]);
+            }
+            Files.writeString(dir.resolve(o.get("id").asText() + ".json"), o.toString());
+        }
+        String md = ExperimentReport.write(dir, tmp.resolve("out"));
+        assertTrue(md.contains("| dcft-d8 | lr 0.01, head 0.001 | 70.00 | 78.00 | 74.00 | **selected** |"), md);
+        assertTrue(md.contains("| dcft-d8 | lr 0.01, head 0.01 (= lr) | 60.00 | 80.00 | 70.00 | |"), md);
+        assertTrue(md.contains("| dcft-d8 | lr 0.03, head 0.001 | 90.00 | - | 90.00 (1 task) | partial |"), md);
+        assertTrue(md.contains("| lora-r1 | lr 0.003, head 0.003 (= lr) | 65.00 | 82.00 | 73.50 | **selected** |"), md);
+    }
 }

@@ -7,15 +7,17 @@ import dev.dcft.adapters.AdapterLinear;
 import dev.dcft.model.nn.Activations;
 import dev.dcft.model.nn.Linear;
 import dev.dcft.model.nn.Scalars;
+import dev.dcft.model.nn.Parameter;
 import dev.dcft.model.nn.Weight;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * {@code y = x W0^T + b + s (x A^T) B^T} with PEFT's names and initialisation: {@code lora_A}
+ * {@code y = x W0^T + b + s ((x A^T) B^T + c)} with PEFT's names and initialisation: {@code lora_A}
  * {@code [r, in]} Kaiming-uniform (a = sqrt 5, i.e. U(-1/sqrt(in), 1/sqrt(in))), {@code lora_B}
- * {@code [out, r]} zero.
+ * {@code [out, r]} zero, and with PEFT's {@code lora_bias} a bias {@code c} on {@code lora_B}
+ * (zero). Rank and scale are the module's own (rank_pattern, alpha_pattern, rsLoRA).
  */
 public final class LoraLinear extends AdapterLinear {
     private final Weight a;
@@ -25,10 +27,19 @@ public final class LoraLinear extends AdapterLinear {
     private final int rank;
 
     public LoraLinear(NDManager manager, Linear base, LoraConfig config, SplittableRandom rng) {
+        this(manager, base, config.rank(), config.scale(), config.dropout(), false, rng);
+    }
+
+    /** The layer at {@code path}, with its own rank and scale from {@code config}. */
+    public LoraLinear(NDManager manager, String path, Linear base, LoraConfig config, SplittableRandom rng) {
+        this(manager, base, config.rankFor(path), config.scaleFor(path), config.dropout(), config.loraBias(), rng);
+    }
+
+    private LoraLinear(NDManager manager, Linear base, int rank, double scale, double dropout, boolean loraBias, SplittableRandom rng) {
         super(base);
-        this.rank = config.rank();
-        this.scale = config.scale();
-        this.dropout = (float) config.dropout();
+        this.rank = rank;
+        this.scale = scale;
+        this.dropout = (float) dropout;
         int in = base.inFeatures();
         float bound = (float) (1 / Math.sqrt(in));
         float[] av = new float[rank * in];
@@ -36,7 +47,8 @@ public final class LoraLinear extends AdapterLinear {
             av[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
         }
         this.a = addChild("lora_A", new Weight(manager.create(av, new Shape(rank, in))));
-        this.b = addChild("lora_B", new Weight(manager.zeros(new Shape(base.outFeatures(), rank))));
+        this.b = addChild("lora_B", new Weight(manager.zeros(new Shape(base.outFeatures(), rank)),
+                loraBias ? manager.zeros(new Shape(base.outFeatures())) : null));
     }
 
     @Override
@@ -46,7 +58,29 @@ public final class LoraLinear extends AdapterLinear {
         // u (s B)^T with (s B)^T made contiguous [r, out]: PyTorch then computes B's gradient as
         // u^T g ([r, N] x [N, out]), which MKL runs several times faster than g^T u for r > 1.
         NDArray scaledBt = Scalars.mulIn(x.getManager(), b.value(), scale).transpose().flatten().reshape(rank, base.outFeatures());
-        return u.matMul(scaledBt);
+        NDArray y = u.matMul(scaledBt);
+        Parameter c = b.biasParameter();
+        return c == null ? y : y.addi(Scalars.mulIn(x.getManager(), c.value(), scale));
+    }
+
+    /** {@code s * c}, what lora_B's bias adds to the base bias on merge (PEFT's merge with lora_bias). */
+    @Override
+    public NDArray scaledBiasDelta(NDManager scope) {
+        Parameter c = b.biasParameter();
+        if (c == null) {
+            return null;
+        }
+        NDArray v = c.value().duplicate();
+        v.attach(scope);
+        return v.mul((float) scale);
+    }
+
+    public int rank() {
+        return rank;
+    }
+
+    public double scale() {
+        return scale;
     }
 
     /** {@code s * B A}, {@code [out, in]}. */
@@ -67,6 +101,6 @@ public final class LoraLinear extends AdapterLinear {
 
     @Override
     public long adapterParameterCount() {
-        return (long) rank * (base.inFeatures() + base.outFeatures());
+        return (long) rank * (base.inFeatures() + base.outFeatures()) + (b.biasParameter() == null ? 0 : base.outFeatures());
     }
 }
