@@ -238,4 +238,39 @@ class LoraOptionsTest {
         CliRunner.Result bad = CliRunner.run("train", "--task", "sst2", "--method", "dcft", "--rslora", "--out", tmp.resolve("x").toString());
         CliRunner.assertOneLineError(bad, "--rslora");
     }
+
+    /**
+     * Predictor on a run whose adapter PEFT wrote for a sequence-classification model (rsLoRA, a rank pattern, pooler
+     * and classifier saved): the label probabilities are the softmax of PEFT's merged model's logits.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"bert", "deberta"})
+    void predictorGivesPeftsClassifierOutputs(String arch) throws IOException {
+        JsonNode want = expected().get("models").get(arch).get("adapters").get("seq_cls_head");
+        Path run = tmp.resolve("run-" + arch);
+        dev.dcft.train.RunDirectory dir = new dev.dcft.train.RunDirectory(run);
+        dir.create(false);
+        dev.dcft.train.TrainConfig b = dev.dcft.train.Presets.base("cpu", dev.dcft.data.GlueTask.SST2, Method.LORA,
+                ROOT.resolve(arch + "-tiny").toAbsolutePath().toString());
+        dir.writeConfig(b);
+        Path adapter = dir.adapter();
+        Files.createDirectories(adapter);
+        for (String f : List.of(PeftAdapterFiles.CONFIG, PeftAdapterFiles.WEIGHTS)) {
+            Files.copy(ROOT.resolve(arch + "-adapters/seq_cls_head").resolve(f), adapter.resolve(f));
+        }
+        List<String> texts = new ArrayList<>();
+        want.get("texts").forEach(t -> texts.add(t.asText()));
+        try (dev.dcft.train.Predictor p = dev.dcft.train.Predictor.open(run)) {
+            List<dev.dcft.train.Predictor.Prediction> got = p.predict(texts.stream().map(t -> new dev.dcft.train.Predictor.Input(t, null)).toList());
+            for (int i = 0; i < texts.size(); i++) {
+                double l0 = want.get("logits").get(i).get(0).asDouble();
+                double l1 = want.get("logits").get(i).get(1).asDouble();
+                double p1 = 1 / (1 + Math.exp(l0 - l1));
+                List<String> labels = p.task().labels();
+                double ours = got.get(i).probabilities().get(labels.get(1));
+                System.out.printf("%s Predictor P(%s) %.6f, PEFT %.6f%n", arch, labels.get(1), ours, p1);
+                assertEquals(p1, ours, TOLERANCE);
+            }
+        }
+    }
 }
