@@ -1,7 +1,7 @@
 package dev.dcft.adapters;
 
 import dev.dcft.adapters.dcft.DcftGeometry;
-import dev.dcft.model.LinearShapes;
+import dev.dcft.model.AdaptableLinear;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,20 +17,20 @@ public final class ParameterBudget {
     public record Count(long trainable, Map<String, Long> perModule, int adaptedMatrices) {
     }
 
-    public static Count dcft(List<LinearShapes.Shape> layers, TargetModules targets, int kernel, int stride, int rank) {
+    public static Count dcft(List<AdaptableLinear> layers, TargetModules targets, int kernel, int stride, int rank) {
         return count(layers, targets, s -> DcftGeometry.of(s.path(), s.in(), s.out(), kernel, stride, rank).parameterCount());
     }
 
-    public static Count lora(List<LinearShapes.Shape> layers, TargetModules targets, int rank) {
+    public static Count lora(List<AdaptableLinear> layers, TargetModules targets, int rank) {
         return count(layers, targets, s -> (long) rank * (s.in() + s.out()));
     }
 
-    private static Count count(List<LinearShapes.Shape> layers, TargetModules targets,
-            java.util.function.ToLongFunction<LinearShapes.Shape> perLayer) {
+    private static Count count(List<AdaptableLinear> layers, TargetModules targets,
+            java.util.function.ToLongFunction<AdaptableLinear> perLayer) {
         Map<String, Long> per = new LinkedHashMap<>();
         long total = 0;
         int n = 0;
-        for (LinearShapes.Shape s : layers) {
+        for (AdaptableLinear s : layers) {
             if (!targets.matches(s.path())) {
                 continue;
             }

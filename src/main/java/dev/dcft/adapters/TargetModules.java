@@ -15,19 +15,6 @@ import java.util.regex.Pattern;
  * for a sequence-classification model) followed by our path.
  */
 public final class TargetModules {
-    /** All six matrices of every BERT-family layer (SPEC section 2). */
-    public static final List<String> BERT_DEFAULT = List.of("query", "key", "value", "attention.output.dense",
-            "intermediate.dense", "output.dense");
-    /** The same six for DeBERTa-v2/v3. */
-    public static final List<String> DEBERTA_DEFAULT = List.of("query_proj", "key_proj", "value_proj",
-            "attention.output.dense", "intermediate.dense", "output.dense");
-    /**
-     * Both lists at once, for code that does not know the architecture (benchmarks): suffix
-     * matching keeps them apart ("query" never matches "query_proj").
-     */
-    public static final List<String> ANY_ARCHITECTURE_DEFAULT = List.of("query", "key", "value", "query_proj", "key_proj",
-            "value_proj", "attention.output.dense", "intermediate.dense", "output.dense");
-
     private final List<String> names;
     private final Pattern regex;
     private final List<String> excludeNames;
@@ -109,11 +96,6 @@ public final class TargetModules {
 
     public List<String> layersPattern() {
         return layersPattern;
-    }
-
-    /** PEFT's defaults for the architecture: the six matrices of every layer. */
-    public static List<String> defaults(boolean deberta) {
-        return deberta ? DEBERTA_DEFAULT : BERT_DEFAULT;
     }
 
     /** The regular expression when there is one, else the names, else {@code defaults}. */

@@ -44,7 +44,7 @@ public record BenchMethod(String name, AdapterSpec spec, boolean floor, boolean 
     private static final Pattern LORA = Pattern.compile("lora-r(\\d+)");
 
     private static BenchMethod parse0(String name) {
-        TargetModules all = TargetModules.names(TargetModules.ANY_ARCHITECTURE_DEFAULT);
+        TargetModules all = TargetModules.names(dev.dcft.model.Architectures.anyTargetModules());
         switch (name) {
             case "frozen" -> {
                 return new BenchMethod(name, AdapterSpec.of(Method.HEAD), false, false, Precision.FP32);

@@ -37,7 +37,7 @@ public final class InferenceBench {
     public static Map<Precision, Result> run(BenchSetup setup, List<Precision> precisions) {
         Engines.gradientsOff();
         AdapterSpec spec = AdapterSpec.dcft(new DcftConfig(8, 8, 1, DcftConfig.DEFAULT_ALPHA, DcftConfig.Init.GAUSSIAN, 0,
-                TargetModules.names(TargetModules.BERT_DEFAULT)));
+                TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES)));
         List<LoadedModel> models = new ArrayList<>();
         try {
             for (Precision p : precisions) {

@@ -55,7 +55,7 @@ public final class ServeBench {
             int memoryAdapters, int maxBatch, long maxWaitMs, boolean bf16Adapters) throws Exception {
         Path dir = Files.createTempDirectory("dcft-bench-serve");
         AdapterSpec spec = AdapterSpec.dcft(new DcftConfig(8, 8, 1, DcftConfig.DEFAULT_ALPHA, DcftConfig.Init.GAUSSIAN, 0,
-                TargetModules.names(TargetModules.BERT_DEFAULT)));
+                TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES)));
         LoadedModel mergedBase = setup.load();
         TaskModel template = new TaskModel(mergedBase, spec, GlueTask.SST2.spec(), 0, 7);
         template.saveAdapter(dir.resolve("t"), mergedBase.name());

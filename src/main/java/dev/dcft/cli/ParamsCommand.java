@@ -1,12 +1,12 @@
 package dev.dcft.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dcft.adapters.Method;
 import dev.dcft.adapters.ParameterBudget;
 import dev.dcft.adapters.TargetModules;
-import dev.dcft.model.LinearShapes;
+import dev.dcft.model.AdaptableLinear;
+import dev.dcft.model.Architectures;
 import dev.dcft.model.ModelLoader;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -33,10 +33,8 @@ final class ParamsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JsonNode config = LinearShapes.readConfig(model);
-        List<LinearShapes.Shape> shapes = LinearShapes.of(config, model);
-        boolean deberta = config.path("model_type").asText("").startsWith("deberta");
-        TargetModules targets = adapter.targetModules(TargetModules.defaults(deberta));
+        List<AdaptableLinear> shapes = Architectures.linearsOf(model);
+        TargetModules targets = adapter.targetModules(Architectures.ofModel(model).targetModules());
         Method method = Method.parse(adapter.method);
         ParameterBudget.Count count = switch (method) {
             case DCFT -> ParameterBudget.dcft(shapes, targets, adapter.kernel, adapter.stride(), adapter.rank(1));

@@ -41,9 +41,10 @@ public final class TaskRun {
     public record Outcome(Trainer.Result result, long trainableParams, int trainExamples, int skippedRows, Path runDir) {
     }
 
-    public static AdapterSpec spec(TrainConfig c, boolean deberta) {
+    /** The run's adapter, its default target_modules those of the base's architecture. */
+    public static AdapterSpec spec(TrainConfig c, List<String> defaultTargets) {
         Method m = Method.parse(c.method());
-        TargetModules targets = TargetModules.of(c.targets(), c.targetRegex(), TargetModules.defaults(deberta));
+        TargetModules targets = TargetModules.of(c.targets(), c.targetRegex(), defaultTargets);
         return switch (m) {
             case DCFT -> AdapterSpec.dcft(new DcftConfig(c.kernel(), c.stride(), c.rank(), c.alpha(), DcftConfig.Init.parse(c.init()),
                     c.adapterDropout(), targets));
@@ -182,7 +183,7 @@ public final class TaskRun {
         resume = prepare(run, config, resume, overwrite, notes);
         TaskSpec task = source.spec();
         try (LoadedModel base = loadBase(config, notes)) {
-            TaskModel model = new TaskModel(base, spec(config, isDeberta(base)), task, config.clsDropout(), config.seed());
+            TaskModel model = new TaskModel(base, spec(config, defaultTargets(base)), task, config.clsDropout(), config.seed());
             try (TextTokenizer tok = base.tokenizer(config.maxLen())) {
                 long pad = base.model().config().padTokenId;
                 EncodedDataset train = new EncodedDataset(trainExamples, tok, pad);
@@ -195,8 +196,8 @@ public final class TaskRun {
         }
     }
 
-    private static boolean isDeberta(LoadedModel base) {
-        return base.model().config().modelType.startsWith("deberta");
+    private static List<String> defaultTargets(LoadedModel base) {
+        return dev.dcft.model.Architectures.of(base.model().config()).targetModules();
     }
 
     /** A new run gets its directory and config; a resume with no checkpoint yet starts over. Returns whether to resume. */
@@ -237,7 +238,7 @@ public final class TaskRun {
         resume = prepare(run, config, resume, overwrite, notes);
         boolean v2 = config.isSquadV2();
         try (LoadedModel base = loadBase(config, notes)) {
-            TaskModel model = new TaskModel(base, spec(config, isDeberta(base)), SquadTask.spec(v2), config.clsDropout(), config.seed());
+            TaskModel model = new TaskModel(base, spec(config, defaultTargets(base)), SquadTask.spec(v2), config.clsDropout(), config.seed());
             try (var features = qaFeatures(base, config)) {
                 long pad = base.model().config().padTokenId;
                 EncodedDataset train = SquadTask.trainSet(data.train(), features, pad);

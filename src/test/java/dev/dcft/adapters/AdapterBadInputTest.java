@@ -37,7 +37,7 @@ class AdapterBadInputTest {
         TestModels.writeTinyHfDirectory(base, false, 4);
         adapter = tmp.resolve("adapter");
         AdapterSpec spec = AdapterSpec.dcft(new DcftConfig(8, 8, 1, 4, DcftConfig.Init.GAUSSIAN, 0,
-                TargetModules.names(TargetModules.BERT_DEFAULT)));
+                TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES)));
         try (LoadedModel m = ModelLoader.load(base.toString())) {
             Adapters.apply(m.model(), spec, m.manager(), 1);
             AdapterFixtures.randomizeAdapters(m.model(), m.manager(), 2, 0.3);

@@ -44,7 +44,7 @@ class AdapterFilesTest {
     }
 
     static AdapterSpec dcft() {
-        return AdapterSpec.dcft(new DcftConfig(4, 2, 2, 3, DcftConfig.Init.GAUSSIAN, 0, TargetModules.names(TargetModules.BERT_DEFAULT)));
+        return AdapterSpec.dcft(new DcftConfig(4, 2, 2, 3, DcftConfig.Init.GAUSSIAN, 0, TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES)));
     }
 
     static AdapterSpec lora() {

@@ -202,7 +202,7 @@ class LoraOptionsTest {
         Path dir = tmp.resolve("dcft");
         try (LoadedModel m = ModelLoader.load(ROOT.resolve("bert-tiny").toString(), Precision.FP32)) {
             AdapterSpec spec = AdapterSpec.dcft(new dev.dcft.adapters.dcft.DcftConfig(4, 4, 1, 4, dev.dcft.adapters.dcft.DcftConfig.Init.GAUSSIAN,
-                    0, TargetModules.names(TargetModules.BERT_DEFAULT)));
+                    0, TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES)));
             Adapters.apply(m.model(), spec, m.manager(), 1);
             PeftAdapterFiles.save(dir, spec, "tiny", m.model(), Map.of(), List.of(), null, false);
         }

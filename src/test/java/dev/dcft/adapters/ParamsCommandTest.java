@@ -79,17 +79,17 @@ class ParamsCommandTest {
         JsonNode lora = params("--model", "minilm-l6", "--method", "lora", "--rank", "8");
         try (LoadedModel m = ModelLoader.load("minilm-l6")) {
             Adapters.apply(m.model(), AdapterSpec.dcft(new DcftConfig(4, 2, 2, 4, DcftConfig.Init.GAUSSIAN, 0,
-                    TargetModules.names(TargetModules.BERT_DEFAULT))), m.manager(), 0);
+                    TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES))), m.manager(), 0);
             long trainable = m.model().namedParameters().values().stream().filter(p -> p.trainable()).mapToLong(p -> p.numel()).sum();
             assertEquals(dcft.get("trainable").asLong(), trainable);
             assertEquals(trainable, Adapters.adapterParameterCount(m.model()));
         }
         try (LoadedModel m = ModelLoader.load("minilm-l6")) {
-            Adapters.apply(m.model(), AdapterSpec.lora(new LoraConfig(8, 16, 0, TargetModules.names(TargetModules.BERT_DEFAULT))), m.manager(), 0);
+            Adapters.apply(m.model(), AdapterSpec.lora(new LoraConfig(8, 16, 0, TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES))), m.manager(), 0);
             long trainable = m.model().namedParameters().values().stream().filter(p -> p.trainable()).mapToLong(p -> p.numel()).sum();
             assertEquals(lora.get("trainable").asLong(), trainable);
             // the shipped config.json agrees with the one read from the ONNX graph
-            assertEquals(m.model().config().toJson().get("intermediate_size"), dev.dcft.model.LinearShapes.readConfig("minilm-l6").get("intermediate_size"));
+            assertEquals(m.model().config().toJson().get("intermediate_size"), dev.dcft.model.Architectures.configOf("minilm-l6").get("intermediate_size"));
         }
     }
 }

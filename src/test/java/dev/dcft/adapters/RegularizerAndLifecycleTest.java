@@ -92,7 +92,7 @@ class RegularizerAndLifecycleTest {
         try (LoadedModel m = ModelLoader.load(base.toString())) {
             float[] before = AdapterFixtures.lastHidden(m);
             Adapters.apply(m.model(), AdapterSpec.dcft(new DcftConfig(8, 8, 1, 4, DcftConfig.Init.ZERO, 0,
-                    TargetModules.names(TargetModules.BERT_DEFAULT))), m.manager(), 3);
+                    TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES))), m.manager(), 3);
             assertEquals(0.0, AdapterFixtures.maxAbsDiff(before, AdapterFixtures.lastHidden(m)));
         }
     }
@@ -106,8 +106,8 @@ class RegularizerAndLifecycleTest {
         Path base = tmp.resolve("leak");
         TestModels.writeTinyHfDirectory(base, false, 9);
         for (AdapterSpec spec : List.of(
-                AdapterSpec.dcft(new DcftConfig(4, 2, 1, 4, DcftConfig.Init.GAUSSIAN, 0.1, TargetModules.names(TargetModules.BERT_DEFAULT))),
-                AdapterSpec.lora(new LoraConfig(2, 4, 0.1, TargetModules.names(TargetModules.BERT_DEFAULT))))) {
+                AdapterSpec.dcft(new DcftConfig(4, 2, 1, 4, DcftConfig.Init.GAUSSIAN, 0.1, TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES))),
+                AdapterSpec.lora(new LoraConfig(2, 4, 0.1, TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES))))) {
             try (LoadedModel m = ModelLoader.load(base.toString())) {
                 Encoder model = m.model();
                 Adapters.apply(model, spec, m.manager(), 1);

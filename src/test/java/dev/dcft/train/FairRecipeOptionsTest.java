@@ -103,7 +103,7 @@ class FairRecipeOptionsTest {
                 0, 0, 0, "released", 0, 0, 0, 11, 2, 16, 16, false, b.preset(), null, null, false).withHeadAndHoldout(headLr, 0.0, 0); // decay per group: weightDecayPerGroup
         Map<String, float[]> before = new LinkedHashMap<>();
         try (LoadedModel base = ModelLoader.load(model.toString(), Precision.FP32)) {
-            TaskModel m = new TaskModel(base, TaskRun.spec(c, false), GlueTask.SST2.spec(), 0, c.seed());
+            TaskModel m = new TaskModel(base, TaskRun.spec(c, dev.dcft.model.bert.BertArchitecture.TARGET_MODULES), GlueTask.SST2.spec(), 0, c.seed());
             m.trainable().forEach((k, p) -> before.put(k, p.value().toFloatArray()));
         }
         Path run = tmp.resolve("run");

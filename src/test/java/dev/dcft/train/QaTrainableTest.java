@@ -32,7 +32,7 @@ class QaTrainableTest {
     private static final int FFN = 64;
 
     private static final AdapterSpec DCFT = AdapterSpec.dcft(new DcftConfig(8, 8, 1, 4, DcftConfig.Init.GAUSSIAN, 0,
-            TargetModules.names(TargetModules.BERT_DEFAULT)));
+            TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES)));
 
     @TempDir
     Path tmp;

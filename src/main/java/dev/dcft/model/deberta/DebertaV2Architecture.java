@@ -7,11 +7,26 @@ import dev.dcft.model.Architecture;
 import dev.dcft.model.Encoder;
 import dev.dcft.model.EncoderConfig;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /** DeBERTa-v2 and v3 ({@code model_type} deberta-v2). */
 public final class DebertaV2Architecture implements Architecture {
+    /** The same six matrices under DeBERTa's names. */
+    public static final List<String> TARGET_MODULES = List.of("query_proj", "key_proj", "value_proj", "attention.output.dense",
+            "intermediate.dense", "output.dense");
+
+    @Override
+    public List<String> targetModules() {
+        return TARGET_MODULES;
+    }
+
+    @Override
+    public List<String> attentionProjections() {
+        return List.of("attention.self.query_proj", "attention.self.key_proj", "attention.self.value_proj");
+    }
+
     @Override
     public Set<String> modelTypes() {
         return Set.of("deberta-v2");

@@ -197,7 +197,7 @@ class DebertaV2DefinitionTest {
         ObjectNode config = TinyDeberta.v3();
         Path dir = tmp.resolve("merge");
         TinyDeberta.write(dir, config, TinyDeberta.randomWeights(config, 23));
-        TargetModules six = TargetModules.names(TargetModules.DEBERTA_DEFAULT);
+        TargetModules six = TargetModules.names(dev.dcft.model.deberta.DebertaV2Architecture.TARGET_MODULES);
         for (AdapterSpec spec : List.of(AdapterSpec.dcft(new DcftConfig(4, 4, 1, 4, DcftConfig.Init.GAUSSIAN, 0, six)),
                 AdapterSpec.dcft(new DcftConfig(4, 2, 2, 4, DcftConfig.Init.GAUSSIAN, 0, six)),
                 AdapterSpec.lora(new LoraConfig(4, 8, 0, six)))) {
