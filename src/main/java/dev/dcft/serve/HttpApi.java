@@ -113,6 +113,7 @@ final class HttpApi {
         long t0 = System.nanoTime();
         inFlight.incrementAndGet();
         int status = 500;
+        boolean tooLarge = false;
         try {
             Reply r;
             try {
@@ -125,6 +126,10 @@ final class HttpApi {
                 if (e.status() == 429) {
                     ex.getResponseHeaders().set("Retry-After", "1");
                 }
+                if (e instanceof BodyTooLarge) {
+                    ex.getResponseHeaders().set("Connection", "close");
+                    tooLarge = true;
+                }
             } catch (RuntimeException e) {
                 r = error(500, e.getClass().getSimpleName() + ": " + e.getMessage());
             }
@@ -135,6 +140,11 @@ final class HttpApi {
             ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(body);
+                if (tooLarge) {
+                    // Before the response stream closes: closing it makes the JDK drop a connection whose body is unread.
+                    out.flush();
+                    drain(ex);
+                }
             }
         } finally {
             ex.close();
@@ -142,6 +152,36 @@ final class HttpApi {
             inFlight.decrementAndGet();
         }
     }
+
+    /** A body over --max-body-bytes: answered 413, then drained so that the client reads the answer. */
+    private static final class BodyTooLarge extends ServeException {
+        BodyTooLarge(String message) {
+            super(413, message);
+        }
+    }
+
+    /**
+     * Reads and drops what is left of an oversized body after the 413 is written, up to a bound, as
+     * mature servers linger: closing at once would reset a client still sending (JDK's server has
+     * already answered "Expect: 100-continue" with 100 before a handler runs), and it would never
+     * see the 413. Past the bound the connection is closed anyway.
+     */
+    private void drain(HttpExchange ex) {
+        long bound = Math.max(DRAIN_BYTES, 4 * options.maxBodyBytes());
+        byte[] buf = new byte[64 * 1024];
+        try (InputStream in = ex.getRequestBody()) {
+            long read = 0;
+            int n;
+            while (read < bound && (n = in.read(buf)) > 0) {
+                read += n;
+            }
+        } catch (IOException e) {
+            // the client went away: nothing left to drain
+        }
+    }
+
+    /** The least a 413 drains (64 MiB: a mistaken upload of a file, not a stream without end). */
+    static final long DRAIN_BYTES = 64L << 20;
 
     private static Reply error(int status, String message) {
         ObjectNode o = JSON.createObjectNode();
@@ -160,7 +200,7 @@ final class HttpApi {
         if (length != null) {
             try {
                 if (Long.parseLong(length.trim()) > options.maxBodyBytes()) {
-                    throw new ServeException(413, "request body of " + length.trim() + " bytes is over the limit of " + options.maxBodyBytes());
+                    throw new BodyTooLarge("request body of " + length.trim() + " bytes is over the limit of " + options.maxBodyBytes());
                 }
             } catch (NumberFormatException e) {
                 throw new ServeException(400, "bad Content-Length");
@@ -171,7 +211,7 @@ final class HttpApi {
             bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, options.maxBodyBytes() + 1));
         }
         if (bytes.length > options.maxBodyBytes()) {
-            throw new ServeException(413, "request body over the limit of " + options.maxBodyBytes() + " bytes");
+            throw new BodyTooLarge("request body over the limit of " + options.maxBodyBytes() + " bytes");
         }
         try {
             JsonNode n = JSON.readTree(bytes);

@@ -1,7 +1,7 @@
 package dev.dcft.serve;
 
 /** A request or an adapter the server refuses: the HTTP status and a one-line reason. */
-public final class ServeException extends RuntimeException {
+public class ServeException extends RuntimeException {
     private final int status;
 
     public ServeException(int status, String message) {

@@ -393,4 +393,25 @@ class ServeTest {
         assertTrue(inFlightAtClose >= 8, inFlightAtClose + " queued at shutdown");
         assertTrue(ok >= inFlightAtClose, ok + " answered, " + refused + " refused during shutdown, " + inFlightAtClose + " were queued");
     }
+
+    /**
+     * A body far over --max-body-bytes gets its 413, not a connection reset: with and without
+     * "Expect: 100-continue", from a client that writes the whole body before it reads (Java's HttpClient).
+     */
+    @Test
+    void oversizedBodiesGetTheir413() throws Exception {
+        try (DcftServer s = start(options(64, 2, 256, 4, 1 << 20), null)) {
+            byte[] big = new byte[24 << 20];
+            java.util.Arrays.fill(big, (byte) ' ');
+            for (boolean expect : new boolean[] {false, true}) {
+                HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + "/v1/predict"))
+                        .timeout(java.time.Duration.ofSeconds(60)).expectContinue(expect)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(big)).build();
+                HttpResponse<String> r = CLIENT.send(req, HttpResponse.BodyHandlers.ofString());
+                assertEquals(413, r.statusCode(), "Expect: 100-continue " + expect + ": " + r.body());
+                assertTrue(r.body().contains("over the limit"), r.body());
+            }
+            assertEquals(200, call(s, "GET", "/health", null).status(), "the server still answers");
+        }
+    }
 }
