@@ -141,6 +141,7 @@ public final class ExperimentReport {
             }
             md.append(String.format(Locale.ROOT, "%nSum of these runs' wall times: %.2f hours (runs that ran side by side overlap: elapsed time is less).%n", totalWall));
             chart(out.resolve("chart.png"), tasks, methods, cells);
+            parametersChart(out.resolve("params.png"), tasks, methods, cells);
         }
         List<JsonNode> tagged = all.stream().filter(n -> !n.path("tag").asText("").isEmpty()).toList();
         selection(tagged.stream().filter(n -> n.path("evaluated_on").asText("dev").equals("holdout")).toList(), md);
@@ -353,6 +354,41 @@ public final class ExperimentReport {
 
     static double score(JsonNode run, String which) {
         return run.path(which).path("score").asDouble(Double.NaN) * 100;
+    }
+
+    /**
+     * Trainable numbers (log scale) against the average score over the tasks, one point per method
+     * run on every task of the table: the parameters-versus-score picture (SPEC's claim is a point
+     * left of LoRA's at its height).
+     */
+    static void parametersChart(Path png, Set<String> tasks, Set<String> methods, Map<String, Map<String, List<JsonNode>>> cells)
+            throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        org.knowm.xchart.XYChart c = new org.knowm.xchart.XYChartBuilder().width(700).height(500)
+                .title("average score over " + tasks.size() + " tasks against trainable numbers").xAxisTitle("trainable numbers (log scale)")
+                .yAxisTitle("average score x100").build();
+        c.getStyler().setXAxisLogarithmic(true);
+        c.getStyler().setDefaultSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Scatter);
+        c.getStyler().setMarkerSize(10);
+        int points = 0;
+        for (String m : methods) {
+            Map<String, List<JsonNode>> byTask = cells.get(m);
+            if (!byTask.keySet().containsAll(tasks)) {
+                continue;
+            }
+            double avg = tasks.stream().mapToDouble(t -> MeanSd.of(byTask.get(t).stream().map(r -> score(r, "final")).toList()).mean())
+                    .average().orElse(Double.NaN);
+            double trainable = byTask.values().stream().flatMap(List::stream).mapToLong(r -> r.path("trainable_params").asLong()).max()
+                    .orElse(0);
+            c.addSeries(m, new double[] {trainable}, new double[] {avg});
+            points++;
+        }
+        if (points == 0) {
+            return;
+        }
+        Path tmp = png.resolveSibling("." + png.getFileName() + ".tmp.png");
+        BitmapEncoder.saveBitmap(c, tmp.toString().replaceAll("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
+        Files.move(tmp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static void chart(Path png, Set<String> tasks, Set<String> methods, Map<String, Map<String, List<JsonNode>>> cells) throws IOException {

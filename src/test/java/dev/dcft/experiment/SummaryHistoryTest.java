@@ -93,4 +93,34 @@ class SummaryHistoryTest {
         assertTrue(md.contains("| dcft-d8 | lr 0.03, head 0.001 | 90.00 | - | 90.00 (1 task) | partial |"), md);
         assertTrue(md.contains("| lora-r1 | lr 0.003, head 0.003 (= lr) | 65.00 | 82.00 | 73.50 | **selected** |"), md);
     }
+
+    /** The main table's methods get a trainable-numbers-against-average chart (params.png) beside chart.png. */
+    @Test
+    void parametersChartIsWritten() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        Path dir = tmp.resolve("main");
+        Files.createDirectories(dir);
+        int i = 0;
+        for (String m : List.of("dcft-d8", "lora-r1", "head")) {
+            for (String t : List.of("rte", "mrpc")) {
+                if (m.equals("head") && t.equals("mrpc")) {
+                    continue; // a method without every task is left off the chart
+                }
+                ObjectNode o = json.createObjectNode();
+                o.put("id", t + "-" + m + "-s1");
+                o.put("grid", "g");
+                o.put("task", t);
+                o.put("method", m);
+                o.put("seed", 1);
+                o.put("trainable_params", m.equals("dcft-d8") ? 25_000 : m.equals("lora-r1") ? 165_000 : 1_500);
+                o.putObject("final").put("score", 0.6 + 0.01 * i++);
+                o.putObject("best").put("score", 0.7);
+                Files.writeString(dir.resolve(o.get("id").asText() + ".json"), o.toString());
+            }
+        }
+        ExperimentReport.write(dir, tmp.resolve("out2"));
+        byte[] png = Files.readAllBytes(tmp.resolve("out2").resolve("params.png"));
+        assertEquals((byte) 0x89, png[0]);
+        assertEquals('P', png[1]);
+    }
 }
