@@ -79,10 +79,17 @@ public final class RestrictedUnpickler {
 
     /** Reads one pickle; persistent ids are turned into storages by {@code persistentLoad}. */
     public static Object load(byte[] data, Function<Object, StorageRef> persistentLoad) {
+        RestrictedUnpickler u = new RestrictedUnpickler(data, persistentLoad);
         try {
-            return new RestrictedUnpickler(data, persistentLoad).run();
+            return u.run();
         } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException e) {
             throw new PickleException("truncated or corrupt pickle");
+        } catch (PickleException e) {
+            throw e;
+        } catch (ClassCastException | ArithmeticException | IllegalArgumentException | IllegalStateException e) {
+            // An opcode given operands of the wrong kind (a number where a module name belongs, ...): fuzzing found these.
+            throw new PickleException("corrupt pickle: an operand of the wrong kind near byte " + u.in.position() + " ("
+                    + e.getClass().getSimpleName() + ")");
         }
     }
 
@@ -131,7 +138,7 @@ public final class RestrictedUnpickler {
                 case 'G' -> stack.add(Double.longBitsToDouble(Long.reverseBytes(in.getLong())));
                 case 'X' -> stack.add(string(in.getInt()));
                 case 0x8c -> stack.add(string(in.get() & 0xff));
-                case 0x8d -> stack.add(string(Math.toIntExact(in.getLong())));
+                case 0x8d -> stack.add(string(length(in.getLong())));
                 case 'U' -> stack.add(string(in.get() & 0xff));
                 case 'T' -> stack.add(string(in.getInt()));
                 case 'c' -> stack.add(global(line() + "." + line()));
@@ -256,6 +263,11 @@ public final class RestrictedUnpickler {
             be[i] = b[n - 1 - i];
         }
         return n == 0 ? 0L : new BigInteger(be).longValue();
+    }
+
+    /** An 8-byte length as an int; one past the pickle's end is refused by the reader that uses it. */
+    private static int length(long n) {
+        return n < 0 || n > Integer.MAX_VALUE ? -1 : (int) n;
     }
 
     private String string(int n) {

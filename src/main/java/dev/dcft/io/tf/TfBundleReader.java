@@ -242,7 +242,8 @@ public final class TfBundleReader {
     }
 
     private static Map<String, byte[]> readBlock(byte[] file, long offset, long size, String source) {
-        if (offset < 0 || size < 0 || offset + size + 5 > file.length) {
+        // Compared without adding offset and size: forged varints near 2^63 would overflow the sum (fuzzing found it).
+        if (offset < 0 || size < 0 || offset > file.length || size > file.length - offset - 5) {
             throw new ModelFormatException(source, "corrupt checkpoint index: block [" + offset + ", " + (offset + size)
                     + ") lies outside the file (" + file.length + " bytes)");
         }
@@ -270,7 +271,7 @@ public final class TfBundleReader {
             int nonShared = (int) r.readVarint();
             int valueLen = (int) r.readVarint();
             int pos = r.position();
-            if (shared > key.length || nonShared < 0 || valueLen < 0 || (long) pos + nonShared + valueLen > limit) {
+            if (shared < 0 || shared > key.length || nonShared < 0 || valueLen < 0 || (long) pos + nonShared + valueLen > limit) {
                 throw new ModelFormatException(source, "corrupt checkpoint index: entry runs past its block");
             }
             byte[] next = new byte[shared + nonShared];
