@@ -20,19 +20,23 @@ public final class TargetModules {
     private final List<String> excludeNames;
     private final Pattern excludeRegex;
     private final List<Integer> layers;
-    private final List<String> layersPattern;
-    private final List<String> modulesToSave;
+    /** How the layer index is found: after one of layers_pattern's names, or after the second path segment. */
+    private final List<Pattern> layerIndex;
+    /** Keys inside a module of modules_to_save. */
+    private final List<Pattern> saved;
     private final String keyPrefix;
 
+    private static final Pattern ANY_LAYER = Pattern.compile(".*?\\.[^.]*\\.(?<idx>\\d+)\\.");
+
     private TargetModules(List<String> names, Pattern regex, List<String> excludeNames, Pattern excludeRegex, List<Integer> layers,
-            List<String> layersPattern, List<String> modulesToSave, String keyPrefix) {
+            List<Pattern> layerIndex, List<Pattern> saved, String keyPrefix) {
         this.names = names;
         this.regex = regex;
         this.excludeNames = excludeNames;
         this.excludeRegex = excludeRegex;
         this.layers = layers;
-        this.layersPattern = layersPattern;
-        this.modulesToSave = modulesToSave;
+        this.layerIndex = layerIndex;
+        this.saved = saved;
         this.keyPrefix = keyPrefix;
     }
 
@@ -49,53 +53,34 @@ public final class TargetModules {
 
     /** PEFT's {@code exclude_modules} as a list of names. */
     public TargetModules excluding(List<String> exclude) {
-        return new TargetModules(names, regex, List.copyOf(exclude), null, layers, layersPattern, modulesToSave, keyPrefix);
+        return new TargetModules(names, regex, List.copyOf(exclude), null, layers, layerIndex, saved, keyPrefix);
     }
 
     /** PEFT's {@code exclude_modules} as one regular expression. */
     public TargetModules excludingRegex(String exclude) {
-        return new TargetModules(names, regex, List.of(), Pattern.compile(exclude), layers, layersPattern, modulesToSave, keyPrefix);
+        return new TargetModules(names, regex, List.of(), Pattern.compile(exclude), layers, layerIndex, saved, keyPrefix);
     }
 
     /** PEFT's {@code layers_to_transform} and {@code layers_pattern} (empty: any layer segment). */
     public TargetModules onLayers(List<Integer> indices, List<String> pattern) {
-        return new TargetModules(names, regex, excludeNames, excludeRegex, List.copyOf(indices), List.copyOf(pattern), modulesToSave,
-                keyPrefix);
+        List<Pattern> index = pattern.isEmpty() ? List.of(ANY_LAYER)
+                : pattern.stream().map(p -> Pattern.compile("(?:^|.*?\\.)" + p + "\\.(?<idx>\\d+)\\.")).toList();
+        return new TargetModules(names, regex, excludeNames, excludeRegex, List.copyOf(indices), index, saved, keyPrefix);
     }
 
     /** Modules PEFT saves whole: never adapted. */
     public TargetModules savingWhole(List<String> modules) {
-        return new TargetModules(names, regex, excludeNames, excludeRegex, layers, layersPattern, List.copyOf(modules), keyPrefix);
+        List<Pattern> inside = modules.stream().map(m -> Pattern.compile("(^|.*\\.)" + m + "($|\\..*)")).toList();
+        return new TargetModules(names, regex, excludeNames, excludeRegex, layers, layerIndex, inside, keyPrefix);
     }
 
     /** The path of the base model inside the model PEFT wrapped ({@code "bert."}), or "". */
     public TargetModules withKeyPrefix(String prefix) {
-        return new TargetModules(names, regex, excludeNames, excludeRegex, layers, layersPattern, modulesToSave, prefix);
+        return new TargetModules(names, regex, excludeNames, excludeRegex, layers, layerIndex, saved, prefix);
     }
 
     public String keyPrefix() {
         return keyPrefix;
-    }
-
-    /** Whether the configuration uses more than target_modules (such a spec cannot be re-expressed as names alone). */
-    public boolean isRefined() {
-        return !excludeNames.isEmpty() || excludeRegex != null || layers != null || !modulesToSave.isEmpty();
-    }
-
-    public List<String> excludeNames() {
-        return excludeNames;
-    }
-
-    public String excludePattern() {
-        return excludeRegex == null ? null : excludeRegex.pattern();
-    }
-
-    public List<Integer> layers() {
-        return layers;
-    }
-
-    public List<String> layersPattern() {
-        return layersPattern;
     }
 
     /** The regular expression when there is one, else the names, else {@code defaults}. */
@@ -108,8 +93,8 @@ public final class TargetModules {
         if (excludeRegex != null ? excludeRegex.matcher(key).matches() : endsWithAny(key, excludeNames)) {
             return false;
         }
-        for (String m : modulesToSave) {
-            if (Pattern.compile("(^|.*\\.)" + m + "($|\\..*)").matcher(key).matches()) {
+        for (Pattern m : saved) {
+            if (m.matcher(key).matches()) {
                 return false;
             }
         }
@@ -138,26 +123,13 @@ public final class TargetModules {
 
     /** The layer index PEFT reads from a key: the first number after a layers_pattern segment, or after the second segment. */
     Integer layerIndex(String key) {
-        java.util.regex.Matcher m = null;
-        if (layersPattern.isEmpty()) {
-            m = Pattern.compile(".*?\\.[^.]*\\.(?<idx>\\d+)\\.").matcher(key);
-            if (!m.lookingAt()) {
-                return null;
-            }
-        } else {
-            boolean found = false;
-            for (String p : layersPattern) {
-                m = Pattern.compile("(?:^|.*?\\.)" + p + "\\.(?<idx>\\d+)\\.").matcher(key);
-                if (m.lookingAt()) {
-                    found = true;
-                    break;
-                }
-            }
-            if (!found) {
-                return null;
+        for (Pattern p : layerIndex) {
+            java.util.regex.Matcher m = p.matcher(key);
+            if (m.lookingAt()) {
+                return Integer.parseInt(m.group("idx"));
             }
         }
-        return Integer.parseInt(m.group("idx"));
+        return null;
     }
 
     public boolean isRegex() {

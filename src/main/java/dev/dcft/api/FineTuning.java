@@ -138,10 +138,7 @@ public final class FineTuning {
      * data ({@code --holdout}); a dev file is then never read.
      */
     public FineTuning holdout(double fraction) {
-        if (!(fraction > 0 && fraction < 1)) {
-            throw new IllegalArgumentException("holdout must lie strictly between 0 and 1, not " + fraction);
-        }
-        this.holdout = fraction;
+        this.holdout = dev.dcft.data.Holdout.requireFraction(fraction, "holdout");
         return this;
     }
 

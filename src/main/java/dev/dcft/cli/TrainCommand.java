@@ -204,8 +204,8 @@ final class TrainCommand implements Callable<Integer> {
         Method m = Method.parse(method);
         TrainConfig b = Presets.base(preset, t, m, model);
         int k = or(kernel, b.kernel());
-        if (holdout != null && !(holdout > 0 && holdout < 1)) {
-            throw new IllegalArgumentException("--holdout must lie strictly between 0 and 1, not " + holdout);
+        if (holdout != null) {
+            dev.dcft.data.Holdout.requireFraction(holdout, "--holdout");
         }
         if (holdout != null && squad) {
             throw new IllegalArgumentException("--holdout goes with GLUE tasks and --train; SQuAD runs choose their evaluation articles");

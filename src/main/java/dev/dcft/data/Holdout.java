@@ -21,10 +21,16 @@ public final class Holdout {
     public record Split(List<Example> train, List<Example> heldOut) {
     }
 
-    public static Split split(List<Example> all, TaskType type, double fraction, long seed) {
+    /** {@code fraction} when it lies strictly between 0 and 1; else an error naming {@code what} (the option it came from). */
+    public static double requireFraction(double fraction, String what) {
         if (!(fraction > 0 && fraction < 1)) {
-            throw new IllegalArgumentException("a held-out fraction must lie strictly between 0 and 1, not " + fraction);
+            throw new IllegalArgumentException(what + " must lie strictly between 0 and 1, not " + fraction);
         }
+        return fraction;
+    }
+
+    public static Split split(List<Example> all, TaskType type, double fraction, long seed) {
+        requireFraction(fraction, "a held-out fraction");
         Map<Integer, List<Example>> groups = new LinkedHashMap<>();
         for (Example e : all) {
             groups.computeIfAbsent(type == TaskType.CLASSIFICATION ? e.label() : 0, k -> new ArrayList<>()).add(e);

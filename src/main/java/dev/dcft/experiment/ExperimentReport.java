@@ -386,9 +386,7 @@ public final class ExperimentReport {
         if (points == 0) {
             return;
         }
-        Path tmp = png.resolveSibling("." + png.getFileName() + ".tmp.png");
-        BitmapEncoder.saveBitmap(c, tmp.toString().replaceAll("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
-        Files.move(tmp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        savePng(c, png);
     }
 
     private static void chart(Path png, Set<String> tasks, Set<String> methods, Map<String, Map<String, List<JsonNode>>> cells) throws IOException {
@@ -409,6 +407,11 @@ public final class ExperimentReport {
             }
             c.addSeries(m, x, y, err);
         }
+        savePng(c, png);
+    }
+
+    /** Writes a chart to a temporary sibling, then renames it into place: a kill never leaves half a PNG. */
+    private static void savePng(org.knowm.xchart.internal.chartpart.Chart<?, ?> c, Path png) throws IOException {
         Path tmp = png.resolveSibling("." + png.getFileName() + ".tmp.png");
         BitmapEncoder.saveBitmap(c, tmp.toString().replaceAll("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
         Files.move(tmp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);

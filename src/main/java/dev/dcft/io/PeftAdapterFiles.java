@@ -274,10 +274,8 @@ public final class PeftAdapterFiles {
         if (type.equals("HEAD") || type.equals("FULL")) {
             return AdapterSpec.of(Method.valueOf(type));
         }
-        TargetModules targets = parseTargets(c.get("target_modules"), file);
         switch (type) {
             case "LORA" -> {
-                requireFields(c, file, "r", "lora_alpha");
                 try {
                     return AdapterSpec.lora(LoraConfigJson.parse(c, taskPrefix));
                 } catch (IllegalArgumentException e) { // also a PatternSyntaxException
@@ -287,6 +285,7 @@ public final class PeftAdapterFiles {
             case "DCFT" -> {
                 requireFields(c, file, "kernel_size", "r", "alpha");
                 refuseUnknown(c, file, DCFT_FIELDS);
+                TargetModules targets = parseTargets(c.get("target_modules"), file);
                 int d = c.get("kernel_size").asInt();
                 return AdapterSpec.dcft(new DcftConfig(d, c.path("stride").asInt(d), c.get("r").asInt(),
                         c.get("alpha").asDouble(), DcftConfig.Init.parse(c.path("init_weights").asText("gaussian")),
@@ -305,8 +304,7 @@ public final class PeftAdapterFiles {
     private static void refuseUnknown(JsonNode c, Path file, Set<String> known) {
         c.fields().forEachRemaining(e -> {
             JsonNode v = e.getValue();
-            boolean isDefault = v.isNull() || (v.isBoolean() && !v.asBoolean()) || (v.isContainerNode() && v.isEmpty());
-            if (!known.contains(e.getKey()) && !isDefault) {
+            if (!known.contains(e.getKey()) && !LoraConfigJson.isDefault(v)) {
                 throw new ModelFormatException(file, c.path("peft_type").asText() + " option " + e.getKey() + "=" + v
                         + " is not supported: loading it would give a different model than the one that was trained");
             }

@@ -78,8 +78,8 @@ public final class LoraConfigJson {
                 intPattern(c.path("rank_pattern")), doublePattern(c.path("alpha_pattern")), bias, c.path("lora_bias").asBoolean(false));
     }
 
-    /** null, false, {}, [] or a field's documented default. */
-    static boolean isDefault(JsonNode v) {
+    /** null, false, {} or []: the value PEFT writes for an option that is off (DCFT's files are read by the same rule). */
+    public static boolean isDefault(JsonNode v) {
         return v == null || v.isNull() || (v.isBoolean() && !v.asBoolean()) || (v.isContainerNode() && v.isEmpty());
     }
 

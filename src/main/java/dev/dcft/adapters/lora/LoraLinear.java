@@ -75,14 +75,6 @@ public final class LoraLinear extends AdapterLinear {
         return v.mul((float) scale);
     }
 
-    public int rank() {
-        return rank;
-    }
-
-    public double scale() {
-        return scale;
-    }
-
     /** {@code s * B A}, {@code [out, in]}. */
     @Override
     public NDArray scaledDelta(NDManager scope) {

@@ -84,8 +84,6 @@ public final class RestrictedUnpickler {
             return u.run();
         } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException e) {
             throw new PickleException("truncated or corrupt pickle");
-        } catch (PickleException e) {
-            throw e;
         } catch (ClassCastException | ArithmeticException | IllegalArgumentException | IllegalStateException e) {
             // An opcode given operands of the wrong kind (a number where a module name belongs, ...): fuzzing found these.
             throw new PickleException("corrupt pickle: an operand of the wrong kind near byte " + u.in.position() + " ("
