@@ -75,31 +75,31 @@ class ReadersFuzzTest {
         }
     }
 
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "10m", maxExecutions = 1_000_000)
     void safetensors(byte[] data) {
         contract(() -> SafetensorsReader.read(file("model.safetensors", data)), ModelFormatException.class);
     }
 
     /** pytorch_model.bin: the zip container and, inside it, the restricted unpickler. */
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "10m", maxExecutions = 1_000_000)
     void pytorchBin(byte[] data) {
         contract(() -> PytorchBinReader.read(file("pytorch_model.bin", data)), ModelFormatException.class);
     }
 
     /** A TensorFlow bundle's index: the LevelDB table, its snappy blocks and each BundleEntryProto. */
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "10m", maxExecutions = 1_000_000)
     void tfBundleIndex(byte[] data) {
         contract(() -> TfBundleReader.readIndex(data, "bert_model.ckpt.index"), ModelFormatException.class);
     }
 
     /** An ONNX model: the protobuf walk over the graph and its initializers. */
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "10m", maxExecutions = 1_000_000)
     void onnxGraph(byte[] data) {
         contract(() -> OnnxGraph.parse(ByteBuffer.wrap(data), "model.onnx"), ModelFormatException.class);
     }
 
     /** The protobuf wire format itself: every field of every nested message, as the readers above walk it. */
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "10m", maxExecutions = 1_000_000)
     void protoWire(byte[] data) {
         contract(() -> walk(new ProtoReader(ByteBuffer.wrap(data), 0, data.length), 0), ProtoReader.ProtoException.class);
     }
@@ -121,14 +121,14 @@ class ReadersFuzzTest {
     }
 
     /** A SentencePiece model turned into tokenizer.json. */
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "10m", maxExecutions = 1_000_000)
     void sentencePiece(byte[] data) {
         contract(() -> SentencePieceTokenizerJson.fromModel(data, SentencePieceTokenizerJson.Options.from(new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()), "spm.model"),
                 ModelFormatException.class);
     }
 
     /** The user's CSV, TSV and JSONL files, every row read: the first byte picks the format. */
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "10m", maxExecutions = 1_000_000)
     void tables(byte[] data) {
         if (data.length == 0) {
             return;
@@ -144,14 +144,14 @@ class ReadersFuzzTest {
         }, ModelFormatException.class, BadRowException.class);
     }
 
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "10m", maxExecutions = 1_000_000)
     void squad(byte[] data) {
         contract(() -> SquadReader.read(file("dev.json", data), false), ModelFormatException.class, BadRowException.class);
         contract(() -> SquadReader.read(file("dev.json", data), true), ModelFormatException.class, BadRowException.class);
     }
 
     /** adapter_config.json (PEFT's fields, LoRA's and DCFT's) beside a fixed, valid weights file. */
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "10m", maxExecutions = 1_000_000)
     void adapterConfig(byte[] data) throws IOException {
         Path dir = SCRATCH.resolve("adapter");
         Files.createDirectories(dir);
@@ -164,7 +164,7 @@ class ReadersFuzzTest {
     }
 
     /** A grid file of dcft experiment. */
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "10m", maxExecutions = 1_000_000)
     void grid(byte[] data) {
         contract(() -> {
             Grid g = Grid.read(file("grid.json", data));

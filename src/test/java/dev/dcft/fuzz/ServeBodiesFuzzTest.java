@@ -52,7 +52,7 @@ class ServeBodiesFuzzTest {
         }
     }
 
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "10m", maxExecutions = 1_000_000)
     void bodies(byte[] data) throws Exception {
         if (data.length == 0) {
             return;
