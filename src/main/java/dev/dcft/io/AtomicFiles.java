@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 
 /**
@@ -38,6 +39,7 @@ public final class AtomicFiles {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 body.writeTo(out);
             }
+            FailPoints.reach(FailPoints.FILE_WRITTEN, file);
             move(tmp, file);
         } catch (IOException | RuntimeException | Error e) {
             Files.deleteIfExists(tmp);
@@ -58,6 +60,7 @@ public final class AtomicFiles {
         if (Files.exists(abs) && !isEmptyDirectory(abs)) {
             throw new FileAlreadyExistsException(abs + " exists and is not empty");
         }
+        recover(abs);
         Path tmp = buildBeside(abs, body);
         try {
             if (Files.exists(abs)) {
@@ -77,6 +80,7 @@ public final class AtomicFiles {
         try {
             relaxPermissions(tmp, "rwxr-xr-x");
             body.fill(tmp);
+            FailPoints.reach(FailPoints.DIRECTORY_FILLED, abs);
             return tmp;
         } catch (IOException | RuntimeException | Error e) {
             deleteTree(tmp);
@@ -95,10 +99,48 @@ public final class AtomicFiles {
         if (Files.exists(abs)) {
             old = abs.getParent().resolve("." + abs.getFileName() + ".old-" + System.nanoTime());
             move(abs, old);
+            FailPoints.reach(FailPoints.DIRECTORY_SWAP, abs);
         }
         move(tmp, abs);
         if (old != null) {
             deleteTree(old);
+        }
+    }
+
+    /**
+     * Undoes what a kill left of earlier writes to {@code target}: when it fell between a swap's two
+     * renames (target gone, its previous version set aside as {@code .NAME.old-*}), the previous
+     * version goes back; unfinished temporary siblings are deleted. Only names this class makes are
+     * touched ({@code .NAME.<digits>}, {@code .NAME.<digits>.tmp}, {@code .NAME.old-<digits>},
+     * {@code .NAME.tmp.png}), and only for targets with a single writer (a run's own files, an
+     * output directory being created), since a concurrent writer's temporary sibling would go too.
+     * A swap is never interrupted twice without a recovery between, so at most one old version waits.
+     */
+    public static void recover(Path target) throws IOException {
+        Path abs = target.toAbsolutePath().normalize();
+        Path parent = abs.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            return;
+        }
+        String prefix = "." + abs.getFileName() + ".";
+        java.util.regex.Pattern ours = java.util.regex.Pattern.compile(
+                java.util.regex.Pattern.quote(prefix) + "(\\d+|\\d+\\.tmp|old--?\\d+|tmp\\.png)");
+        List<Path> stale;
+        try (Stream<Path> s = Files.list(parent)) {
+            stale = s.filter(p -> ours.matcher(p.getFileName().toString()).matches()).sorted().toList();
+        }
+        if (!Files.exists(abs)) {
+            for (Path p : stale) {
+                if (p.getFileName().toString().startsWith(prefix + "old-")) {
+                    move(p, abs);
+                    break;
+                }
+            }
+        }
+        for (Path p : stale) {
+            if (!p.equals(abs) && Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                deleteTree(p);
+            }
         }
     }
 

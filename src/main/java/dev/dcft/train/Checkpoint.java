@@ -38,10 +38,16 @@ public final class Checkpoint {
         params.forEach((k, p) -> tensors.put("param/" + k, host(p.value())));
         optimizer.firstMoments().forEach((k, v) -> tensors.put("adam_m/" + k, host(v)));
         optimizer.secondMoments().forEach((k, v) -> tensors.put("adam_v/" + k, host(v)));
-        AtomicFiles.replaceDirectory(dir, d -> {
-            SafetensorsWriter.write(d.resolve("state.safetensors"), tensors, Map.of());
-            Files.writeString(d.resolve("state.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
-        });
+        try {
+            AtomicFiles.replaceDirectory(dir, d -> {
+                SafetensorsWriter.write(d.resolve("state.safetensors"), tensors, Map.of());
+                Files.writeString(d.resolve("state.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
+            });
+        } catch (IOException e) {
+            // A full disk says only "No space left on device": say what was being written and what is still safe.
+            throw new IOException("writing the checkpoint of step " + state.step() + " in " + dir + ": " + e.getMessage()
+                    + (exists(dir) ? "; the previous checkpoint is kept" : ""), e);
+        }
     }
 
     private static HostTensor host(NDArray v) {

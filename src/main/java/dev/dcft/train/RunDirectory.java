@@ -3,7 +3,6 @@ package dev.dcft.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.dcft.io.AtomicFiles;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -69,6 +68,18 @@ public final class RunDirectory {
         Files.createDirectories(dir);
     }
 
+    /**
+     * Puts the run back in order after a kill, before a resume reads it: a checkpoint or adapter
+     * caught between the two renames of its swap gets its previous version back, and temporary
+     * siblings of every file are removed (see AtomicFiles.recover).
+     */
+    public void recover() throws IOException {
+        for (Path p : List.of(checkpoint(), adapter(), configFile(), log(), metrics(), curves(), dir.resolve("predictions.json"),
+                dir.resolve("null_odds.json"))) {
+            AtomicFiles.recover(p);
+        }
+    }
+
     public void writeConfig(TrainConfig config) throws IOException {
         AtomicFiles.writeString(configFile(), JSON.writeValueAsString(config));
     }
@@ -77,10 +88,24 @@ public final class RunDirectory {
         return JSON.readValue(Files.readString(configFile()), TrainConfig.class);
     }
 
+    /**
+     * Appends one line. A write that fails part-way (a full disk) is cut back to the old length, so
+     * the log never ends in half a line.
+     */
     public void appendLog(Map<String, Object> entry) throws IOException {
-        try (BufferedWriter w = Files.newBufferedWriter(log(), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-            w.write(LINE.writeValueAsString(entry));
-            w.write('\n');
+        byte[] line = (LINE.writeValueAsString(entry) + "\n").getBytes(StandardCharsets.UTF_8);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(log(), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            long before = ch.size();
+            try {
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(line);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+            } catch (IOException e) {
+                ch.truncate(before);
+                throw e;
+            }
         }
     }
 

@@ -203,6 +203,9 @@ public final class TaskRun {
     /** A new run gets its directory and config; a resume with no checkpoint yet starts over. Returns whether to resume. */
     private static boolean prepare(RunDirectory run, TrainConfig config, boolean resume, boolean overwrite, Consumer<String> notes)
             throws IOException {
+        if (resume) {
+            run.recover();
+        }
         if (resume && !Checkpoint.exists(run.checkpoint())) {
             // Killed before its first checkpoint: start over from the saved configuration.
             notes.accept("no checkpoint yet in " + run.dir() + ": restarting the run from its saved configuration");
