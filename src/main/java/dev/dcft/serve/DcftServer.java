@@ -15,11 +15,11 @@ import java.util.function.Consumer;
  *   POST   /v1/predict          {"adapter": NAME, "inputs": [TEXT | [TEXT, TEXT], ...]} -> {"results": [...]}
  *   POST   /v1/embed            {"inputs": [...], "adapter"?: NAME}                     -> {"dim": H, "embeddings": [...]}
  *   GET    /v1/adapters         the loaded adapters
- *   PUT    /v1/adapters/{name}  {"path": DIR}: load (or replace) an adapter or run directory
+ *   PUT    /v1/adapters/{name}  {"path": DIR}: load (or replace) an adapter or run directory inside the adapters directory
  *   DELETE /v1/adapters/{name}  unload
  *   GET    /health, GET /metrics (Prometheus text)
  * </pre>
- * Errors: 400 malformed JSON or fields, 404 unknown adapter, 409 adapter for another base, 413 body
+ * Errors: 400 malformed JSON or fields, 403 a PUT path outside the adapters directory, 404 unknown adapter, 409 adapter for another base, 413 body
  * or input count over the limits, 429 (with Retry-After) when the queue is full, 503 while shutting
  * down. The parts: {@link ServingModel} (the base, with routed layers), {@link AdapterRegistry},
  * {@link Batcher} (dynamic batching), {@link HttpApi} (routes and limits), {@link ServeMetrics}.
@@ -38,14 +38,14 @@ public final class DcftServer implements AutoCloseable {
     private final Batcher batcher;
     private final HttpApi api;
 
-    private DcftServer(LoadedModel base, Options o) throws IOException {
+    private DcftServer(LoadedModel base, Options o, Path putRoot) throws IOException {
         this.model = new ServingModel(base);
         this.registry = new AdapterRegistry(model, o.bf16Adapters());
         java.util.concurrent.atomic.AtomicReference<Batcher> queue = new java.util.concurrent.atomic.AtomicReference<>();
         ServeMetrics metrics = new ServeMetrics(() -> queue.get() == null ? 0 : queue.get().queueDepth(), registry::size);
         this.batcher = new Batcher(model, metrics, o.maxQueue(), o.maxBatch(), o.maxWaitMs());
         queue.set(batcher);
-        this.api = new HttpApi(o, model, registry, batcher, metrics);
+        this.api = new HttpApi(o, model, registry, batcher, metrics, putRoot);
     }
 
     /**
@@ -53,7 +53,15 @@ public final class DcftServer implements AutoCloseable {
      * (null: none), each named by its directory name, reporting each to {@code log}.
      */
     public static DcftServer start(LoadedModel base, Path adaptersDir, Options o, Consumer<String> log) throws IOException {
-        DcftServer s = new DcftServer(base, o);
+        return start(base, adaptersDir, adaptersDir, o, log);
+    }
+
+    /**
+     * As above, with {@code PUT /v1/adapters/{name}} confined to {@code putRoot} (null: no loading over
+     * HTTP); {@code dcft serve --adapters DIR} uses DIR for both.
+     */
+    public static DcftServer start(LoadedModel base, Path adaptersDir, Path putRoot, Options o, Consumer<String> log) throws IOException {
+        DcftServer s = new DcftServer(base, o, putRoot);
         try {
             if (adaptersDir != null) {
                 for (Map.Entry<String, Path> e : AdapterLoader.discover(adaptersDir).entrySet()) {

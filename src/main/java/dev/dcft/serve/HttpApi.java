@@ -37,13 +37,31 @@ final class HttpApi {
     private final Batcher batcher;
     private final ServeMetrics metrics;
     private final HttpServer http;
+    /** Seconds a request may take to arrive, and a response to be read, before the connection is cut. */
+    static final int READ_TIMEOUT_S = 30;
+
     private final ExecutorService executor;
+    private final Path adaptersRoot;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger queued = new AtomicInteger();
     private volatile boolean stopping;
 
-    HttpApi(DcftServer.Options o, ServingModel model, AdapterRegistry registry, Batcher batcher, ServeMetrics metrics) throws IOException {
+    static {
+        // The JDK server cuts a connection whose request (headers and body) takes longer than this, or whose response
+        // takes longer to be read: a client sending a byte a second cannot hold a worker. Read once per JVM, when the
+        // first server starts; -Dsun.net.httpserver.maxReqTime=S (and maxRspTime) set other values.
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+            System.setProperty("sun.net.httpserver.maxReqTime", Integer.toString(READ_TIMEOUT_S));
+        }
+        if (System.getProperty("sun.net.httpserver.maxRspTime") == null) {
+            System.setProperty("sun.net.httpserver.maxRspTime", Integer.toString(READ_TIMEOUT_S));
+        }
+    }
+
+    HttpApi(DcftServer.Options o, ServingModel model, AdapterRegistry registry, Batcher batcher, ServeMetrics metrics, Path adaptersRoot)
+            throws IOException {
         this.options = o;
+        this.adaptersRoot = adaptersRoot;
         this.model = model;
         this.registry = registry;
         this.batcher = batcher;
@@ -338,7 +356,7 @@ final class HttpApi {
                 if (p == null || !p.isTextual() || p.asText().isBlank()) {
                     throw new ServeException(400, "missing string field 'path' (an adapter or run directory on the server)");
                 }
-                boolean replaced = registry.load(name, Path.of(p.asText()));
+                boolean replaced = registry.load(name, AdapterPaths.confine(adaptersRoot, p.asText()));
                 return new Reply(replaced ? 200 : 201, AdapterRegistry.describe(registry.get(name)));
             }
             default -> throw new ServeException(405, path + " takes GET, PUT or DELETE");

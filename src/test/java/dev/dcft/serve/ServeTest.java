@@ -116,8 +116,9 @@ class ServeTest {
         return out;
     }
 
+    /** Loads every adapter under {@code dir} at start; PUT reads from the test's adapters directory. */
     private static DcftServer start(DcftServer.Options o, Path dir) throws IOException {
-        return DcftServer.start(ModelLoader.load(model.toString()), dir, o, line -> { });
+        return DcftServer.start(ModelLoader.load(model.toString()), dir, root, o, line -> { });
     }
 
     private static DcftServer.Options options(int maxBatch, long waitMs, int maxQueue, int maxInputs, long maxBody) {
@@ -212,6 +213,47 @@ class ServeTest {
     private static long metricValue(String metrics, String key) {
         return metrics.lines().filter(l -> l.startsWith(key + " ")).mapToLong(l -> Long.parseLong(l.substring(key.length() + 1).trim()))
                 .findFirst().orElseThrow(() -> new AssertionError(key + " missing from " + metrics));
+    }
+
+    /** PUT reads only inside the adapters directory: not through "..", absolute paths or symbolic links. */
+    @Test
+    void putPathsStayInsideTheAdaptersDirectory() throws Exception {
+        Path outside = Files.createTempDirectory("dcft-outside");
+        copyTree(adapters.resolve("a0"), outside.resolve("valid"));
+        Path inLink = root.resolve("link-out");
+        Path halfLink = root.resolve("half-link");
+        Files.deleteIfExists(inLink);
+        Files.createSymbolicLink(inLink, outside.resolve("valid"));
+        copyTree(adapters.resolve("a0"), halfLink);
+        Path weights = halfLink.resolve("adapter/adapter_model.safetensors");
+        Files.delete(weights);
+        Files.createSymbolicLink(weights, outside.resolve("valid/adapter/adapter_model.safetensors"));
+        try (DcftServer s = start(options(64, 2, 256, 4, 2000), null)) {
+            for (String path : List.of("../" + outside.getFileName() + "/valid", outside.resolve("valid").toString(), "/etc",
+                    "adapters/../../" + outside.getFileName() + "/valid", "link-out", "half-link")) {
+                Reply r = call(s, "PUT", "/v1/adapters/escape", JSON.writeValueAsString(Map.of("path", path)));
+                assertEquals(403, r.status(), path + ": " + r.text());
+                assertTrue(r.body().get("error").asText().contains("leaves the adapters directory"), r.text());
+            }
+            assertEquals(404, call(s, "GET", "/v1/adapters/escape", null).status(), "nothing was loaded");
+            assertEquals(201, call(s, "PUT", "/v1/adapters/inside", "{\"path\": \"adapters/a0\"}").status(), "relative to the directory");
+        } finally {
+            dev.dcft.io.AtomicFiles.deleteTree(outside);
+            Files.deleteIfExists(inLink);
+            dev.dcft.io.AtomicFiles.deleteTree(halfLink);
+        }
+        try (DcftServer s = DcftServer.start(ModelLoader.load(model.toString()), null, null, options(64, 2, 256, 4, 2000), line -> { })) {
+            Reply r = call(s, "PUT", "/v1/adapters/one", "{\"path\": \"" + adapters.resolve("a0") + "\"}");
+            assertEquals(403, r.status(), "a server without an adapters directory loads nothing over HTTP: " + r.text());
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (var walk = Files.walk(from)) {
+            for (Path p : walk.toList()) {
+                Files.copy(p, to.resolve(from.relativize(p).toString()));
+            }
+        }
     }
 
     @Test
