@@ -70,7 +70,8 @@ public final class TargetModules {
 
     /** Modules PEFT saves whole: never adapted. */
     public TargetModules savingWhole(List<String> modules) {
-        List<Pattern> inside = modules.stream().map(m -> Pattern.compile("(^|.*\\.)" + m + "($|\\..*)")).toList();
+        // Names, not patterns (PEFT compares modules_to_save by name).
+        List<Pattern> inside = modules.stream().map(m -> Pattern.compile("(^|.*\\.)" + Pattern.quote(m) + "($|\\..*)")).toList();
         return new TargetModules(names, regex, excludeNames, excludeRegex, layers, layerIndex, inside, keyPrefix);
     }
 
@@ -90,7 +91,7 @@ public final class TargetModules {
 
     public boolean matches(String path) {
         String key = keyPrefix + path;
-        if (excludeRegex != null ? excludeRegex.matcher(key).matches() : endsWithAny(key, excludeNames)) {
+        if (excludeRegex != null ? excludeRegex.matcher(RegexBudget.of(key, excludeRegex)).matches() : endsWithAny(key, excludeNames)) {
             return false;
         }
         for (Pattern m : saved) {
@@ -100,7 +101,7 @@ public final class TargetModules {
         }
         if (regex != null) {
             // PEFT applies layers_to_transform only to a list of names: a regex says everything itself.
-            return regex.matcher(key).matches();
+            return regex.matcher(RegexBudget.of(key, regex)).matches();
         }
         if (!endsWithAny(key, names)) {
             return false;
@@ -124,7 +125,7 @@ public final class TargetModules {
     /** The layer index PEFT reads from a key: the first number after a layers_pattern segment, or after the second segment. */
     Integer layerIndex(String key) {
         for (Pattern p : layerIndex) {
-            java.util.regex.Matcher m = p.matcher(key);
+            java.util.regex.Matcher m = p.matcher(RegexBudget.of(key, p));
             if (m.lookingAt()) {
                 return Integer.parseInt(m.group("idx"));
             }

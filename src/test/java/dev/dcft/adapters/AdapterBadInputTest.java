@@ -3,6 +3,7 @@ package dev.dcft.adapters;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.dcft.adapters.dcft.DcftConfig;
 import dev.dcft.cli.Main;
@@ -63,6 +64,24 @@ class AdapterBadInputTest {
         Path dir = tmp.resolve(name);
         TestModels.writeHfDirectory(dir, BertConfig.of(30522, hidden, layers, 4, 32, 64, 2, 1e-12f), false, 5);
         return dir;
+    }
+
+    /**
+     * A user's regular expression with catastrophic backtracking (.* twelve times: about 36^12 steps on a 36-character key)
+     * ends in one clear error within the matcher's budget instead of running for hours.
+     */
+    @Test
+    void catastrophicRegexesFailInsteadOfHanging() {
+        String key = "encoder.layer.0.attention.self.query";
+        for (java.util.function.Supplier<Boolean> match : List.<java.util.function.Supplier<Boolean>>of(
+                () -> TargetModules.regex(".*.*.*.*.*.*.*.*.*.*.*.*z").matches(key),
+                () -> TargetModules.names(List.of("query")).excludingRegex(".*.*.*.*.*.*.*.*.*.*.*.*z").matches(key),
+                () -> TargetModules.names(List.of("query")).onLayers(List.of(0), List.of(".*.*.*.*.*.*.*.*.*.*.*.*z")).matches(key))) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
+                    () -> assertThrows(IllegalArgumentException.class, match::get));
+            assertTrue(e.getMessage().contains("takes too long to match"), e.getMessage());
+        }
+        assertTrue(TargetModules.regex(".*\\.(query|value)").matches(key), "an ordinary pattern is untouched");
     }
 
     @Test

@@ -64,7 +64,8 @@ public record LoraConfig(int rank, double alpha, double dropout, TargetModules t
      */
     static String patternKey(Iterable<String> keys, String moduleKey) {
         for (String key : keys) {
-            if (Pattern.compile("(.*\\.)?(" + key + ")$").matcher(moduleKey).lookingAt()) {
+            Pattern p = Pattern.compile("(.*\\.)?(" + key + ")$");
+            if (p.matcher(dev.dcft.adapters.RegexBudget.of(moduleKey, p)).lookingAt()) {
                 return key;
             }
         }
