@@ -73,66 +73,78 @@ class KillAndResumeTest {
                 new Kill("file-written/state.safetensors"), new Kill("directory-swap/adapter"), new Kill(null),
                 new Kill("directory-filled/checkpoint"), new Kill("file-written/adapter_model.safetensors"),
                 new Kill("file-written/metrics.json"), new Kill("file-written/log.jsonl"));
-        Path killed = tmp.resolve("killed");
         List<String> done = new ArrayList<>();
         int trainingBudget = Math.max(1, wanted * 2 / 3);
-        boolean finished = false;
-        for (int i = 0; done.size() < trainingBudget && i < trainingBudget * 4; i++) {
-            Kill k = trainingKills.get(i % trainingKills.size());
-            List<String> cmd = i == 0 ? train(model, killed) : resume(killed);
-            // Files written once per process (metrics, the log's truncation) are hit at their first write.
-            boolean once = !k.atStep() && (k.failpoint().endsWith(".json") || k.failpoint().endsWith(".jsonl"));
-            String fp = k.atStep() ? null : k.failpoint() + ":" + (once ? 1 : 1 + rnd.nextInt(3));
-            int atLines = loggedSteps(killed) + 1 + rnd.nextInt(STEPS / 4);
-            Outcome o = run(cmd, fp, k.atStep() ? () -> loggedSteps(killed) >= atLines : null);
-            if (o.exitCode == 0) {
-                finished = true; // the run ended before this kill could land
-                break;
+        Path killed = null;
+        int runs = 0;
+        for (int i = 0; done.size() < trainingBudget && i < trainingBudget * 4; runs++) {
+            // A run killed and resumed until it ends; when it ends before the kills wanted, a fresh run takes the rest.
+            killed = tmp.resolve("killed-" + runs);
+            Path run = killed;
+            boolean started = false;
+            boolean ended = false;
+            for (; done.size() < trainingBudget && i < trainingBudget * 4; i++) {
+                Kill k = trainingKills.get(i % trainingKills.size());
+                List<String> cmd = started ? resume(run) : train(model, run);
+                started = true;
+                // Files written once per process (metrics, the log's truncation) and the adapter's swaps, which come only
+                // with a better evaluation, are hit at their first write; checkpoint writes at one of the next three.
+                boolean first = !k.atStep() && !k.failpoint().contains("checkpoint") && !k.failpoint().contains("state.");
+                String fp = k.atStep() ? null : k.failpoint() + ":" + (first ? 1 : 1 + rnd.nextInt(3));
+                int atLines = loggedSteps(run) + 1 + rnd.nextInt(STEPS / 4);
+                Outcome o = run(cmd, fp, k.atStep() ? () -> loggedSteps(run) >= atLines : null);
+                if (o.exitCode == 0) {
+                    i++;
+                    ended = true;
+                    break; // the run ended before this kill could land
+                }
+                assertEquals(137, o.exitCode, "only the kill ends a run: " + o.log);
+                done.add((fp == null ? "SIGKILL after step " + loggedSteps(run) : "halt at " + fp) + " (run " + runs + ")");
+                assertWhole(run);
             }
-            assertEquals(137, o.exitCode, "only the kill ends a run: " + o.log);
-            done.add(fp == null ? "SIGKILL after step " + loggedSteps(killed) : "halt at " + fp);
-            assertWhole(killed);
+            if (!ended) {
+                assertEquals(0, run(resume(run), null, null).exitCode);
+            }
+            assertSameRun(whole, run);
         }
-        if (!finished) {
-            assertEquals(0, run(resume(killed), null, null).exitCode);
-        }
-        assertSameRun(whole, killed);
 
-        // Merge: killed at its writes or at random times, rerun until it completes.
+        // Merge: killed at its writes or at random times, rerun until it completes; a timed kill that comes after the
+        // merge finished leaves a complete output, which is checked and removed for the next try.
         Path merged = tmp.resolve("merged");
         List<String> mergeKills = List.of("directory-filled/merged", "", "file-written/model.safetensors");
         int trainingDone = done.size();
-        for (int i = 0; done.size() < Math.max(wanted, trainingDone + 3) && i < wanted * 3; i++) {
+        for (int i = 0; done.size() < Math.max(wanted, trainingDone + 3) && i < wanted * 4; i++) {
             String kind = mergeKills.get(i % mergeKills.size());
             Outcome o;
             if (kind.isEmpty()) {
-                long delay = 300 + rnd.nextInt(2500);
+                long delay = 200 + rnd.nextInt(1500);
                 long start = System.currentTimeMillis();
                 o = run(merge(model, killed, merged), null, () -> System.currentTimeMillis() - start >= delay);
             } else {
                 o = run(merge(model, killed, merged), kind + ":1", null);
             }
-            if (o.exitCode == 0 || Files.exists(merged)) {
-                break; // a timed kill that came after the merge's output was complete
+            if (Files.exists(merged)) {
+                assertSameFiles(wholeMerged, merged);
+                dev.dcft.io.AtomicFiles.deleteTree(merged);
+                continue;
             }
             assertEquals(137, o.exitCode, o.log);
             done.add("merge: " + (kind.isEmpty() ? "SIGKILL at a random time" : "halt at " + kind));
         }
-        if (!Files.exists(merged)) {
-            assertEquals(0, run(merge(model, killed, merged), null, null).exitCode);
-        }
+        assertEquals(0, run(merge(model, killed, merged), null, null).exitCode);
         assertSameFiles(wholeMerged, merged);
         try (Stream<Path> s = Files.list(merged.getParent())) {
             assertEquals(List.of(), s.filter(p -> p.getFileName().toString().startsWith(".merged.")).toList(),
                     "the last merge removed what killed ones left");
         }
-        System.out.printf("KillAndResumeTest: %d kills (%d in training, %d in merge): %s%n", done.size(), trainingDone,
-                done.size() - trainingDone, done);
+        System.out.printf("KillAndResumeTest: %d kills (%d in training over %d runs, %d in merge): %s%n", done.size(), trainingDone,
+                runs, done.size() - trainingDone, done);
         String file = System.getProperty("dcft.kills.summary");
         if (file != null) {
             var summary = JSON.createObjectNode();
             summary.put("kills", done.size());
             summary.put("in_training", trainingDone);
+            summary.put("training_runs", runs);
             summary.put("in_merge", done.size() - trainingDone);
             summary.set("where", JSON.valueToTree(done));
             summary.put("resumed_run_equals_uninterrupted", true);
