@@ -11,8 +11,10 @@ final class Snappy {
         try {
             int[] pos = {0};
             long len = varint(in, pos);
-            if (len < 0 || len > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("bad length " + len);
+            // A copy element of 3 bytes yields at most 64 (the best ratio snappy has), so no honest block expands more
+            // than 22-fold: a larger claimed length is a forged one, refused before it is allocated (fuzzing found it).
+            if (len < 0 || len > Integer.MAX_VALUE - 8 || len > 22L * in.length + 64) {
+                throw new IllegalArgumentException("bad length " + len + " for " + in.length + " compressed bytes");
             }
             byte[] out = new byte[(int) len];
             int o = 0;
