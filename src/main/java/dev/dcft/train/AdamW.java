@@ -92,14 +92,19 @@ public final class AdamW {
         return v;
     }
 
+    private NDArray restored(NDArray old, float[] data) {
+        NDArray fresh = state.create(data, old.getShape());
+        old.close();
+        return fresh;
+    }
+
     /** Restores state saved with a checkpoint. */
     public void restore(int steps, Map<String, float[]> first, Map<String, float[]> second) {
         this.steps = steps;
+        // New arrays rather than NDArray.set, which makes libtorch print a deprecation warning on every resume.
         for (String name : params.keySet()) {
-            NDArray mm = m.get(name);
-            NDArray vv = v.get(name);
-            mm.set(first.get(name));
-            vv.set(second.get(name));
+            m.put(name, restored(m.get(name), first.get(name)));
+            v.put(name, restored(v.get(name), second.get(name)));
         }
     }
 }
