@@ -2,6 +2,7 @@ package dev.dcft.cli;
 
 import dev.dcft.engine.Engines;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -54,7 +55,12 @@ public final class Main implements Runnable {
         cli.setErr(err);
         cli.setExecutionStrategy(parsed -> {
             Main top = parsed.commandSpec().root().userObject() instanceof Main m ? m : null;
-            if (top != null) {
+            List<CommandLine> chain = parsed.asCommandLineList();
+            // A resumed run keeps the thread count it started with (its config.json; TaskRun configures the engine):
+            // another count splits reductions differently and the resumed run would not end where the uninterrupted
+            // one does (full fine-tuning differed in the last bits of float32). --threads given again overrides it.
+            boolean resumeDecides = chain.get(chain.size() - 1).getCommand() instanceof TrainCommand t && t.resume;
+            if (top != null && !(resumeDecides && top.threads == 0)) {
                 Engines.configure(top.threads);
             }
             return new CommandLine.RunLast().execute(parsed);
