@@ -3,8 +3,8 @@ package dev.dcft.adapters;
 /**
  * A module key that a user's regular expression (target_modules, exclude_modules, layers_pattern,
  * rank_pattern and alpha_pattern keys, which PEFT's files define as regular expressions) may read
- * only so many characters of: a pattern with catastrophic backtracking, such as {@code .*.*.*.*.*.*.*.*.*.*.*.*z} (polynomial of degree 12 in the key's length),
- * fails in milliseconds with one line instead of holding a CPU for hours (issue 27's fuzzing).
+ * only so many characters of: a pattern with catastrophic backtracking, such as
+ * {@code .*.*.*.*.*.*.*.*.*.*.*.*z} (polynomial of degree 12 in the key's length), fails in milliseconds with one line instead of holding a CPU for hours (issue 27's fuzzing).
  * Java's matcher reads its input only through {@link #charAt}, so counting there bounds its work.
  */
 public final class RegexBudget implements CharSequence {

@@ -410,10 +410,8 @@ public final class ExperimentReport {
         savePng(c, png);
     }
 
-    /** Writes a chart to a temporary sibling, then renames it into place: a kill never leaves half a PNG. */
+    /** Writes a chart through AtomicFiles: a kill never leaves half a PNG. */
     private static void savePng(org.knowm.xchart.internal.chartpart.Chart<?, ?> c, Path png) throws IOException {
-        Path tmp = png.resolveSibling("." + png.getFileName() + ".tmp.png");
-        BitmapEncoder.saveBitmap(c, tmp.toString().replaceAll("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
-        Files.move(tmp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.write(png, out -> BitmapEncoder.saveBitmap(c, out, BitmapEncoder.BitmapFormat.PNG));
     }
 }

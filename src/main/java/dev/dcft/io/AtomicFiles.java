@@ -111,8 +111,7 @@ public final class AtomicFiles {
      * Undoes what a kill left of earlier writes to {@code target}: when it fell between a swap's two
      * renames (target gone, its previous version set aside as {@code .NAME.old-*}), the previous
      * version goes back; unfinished temporary siblings are deleted. Only names this class makes are
-     * touched ({@code .NAME.<digits>}, {@code .NAME.<digits>.tmp}, {@code .NAME.old-<digits>},
-     * {@code .NAME.tmp.png}), and only for targets with a single writer (a run's own files, an
+     * touched ({@code .NAME.<digits>}, {@code .NAME.<digits>.tmp}, {@code .NAME.old-<digits>}), and only for targets with a single writer (a run's own files, an
      * output directory being created), since a concurrent writer's temporary sibling would go too.
      * A swap is never interrupted twice without a recovery between, so at most one old version waits.
      */
@@ -124,7 +123,7 @@ public final class AtomicFiles {
         }
         String prefix = "." + abs.getFileName() + ".";
         java.util.regex.Pattern ours = java.util.regex.Pattern.compile(
-                java.util.regex.Pattern.quote(prefix) + "(\\d+|\\d+\\.tmp|old--?\\d+|tmp\\.png)");
+                java.util.regex.Pattern.quote(prefix) + "(\\d+|\\d+\\.tmp|old--?\\d+)");
         List<Path> stale;
         try (Stream<Path> s = Files.list(parent)) {
             stale = s.filter(p -> ours.matcher(p.getFileName().toString()).matches()).sorted().toList();

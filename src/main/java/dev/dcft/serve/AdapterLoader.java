@@ -45,21 +45,13 @@ final class AdapterLoader {
     }
 
     /** Adapter and run directories under {@code root} (itself included), by directory name. */
-    private static boolean realPathWithin(Path d, Path rootReal) {
-        try {
-            return d.toRealPath().startsWith(rootReal);
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     static Map<String, Path> discover(Path root) throws IOException {
         Map<String, Path> found = new LinkedHashMap<>();
         List<Path> dirs;
         Path rootReal = root.toRealPath();
         try (Stream<Path> s = Files.walk(root, 4)) {
             // A symbolic link that leads out of the adapters directory is not followed (as for PUT, AdapterPaths).
-            dirs = s.filter(Files::isDirectory).filter(d -> realPathWithin(d, rootReal)).sorted().toList();
+            dirs = s.filter(Files::isDirectory).filter(d -> AdapterPaths.resolvesWithin(d, rootReal)).sorted().toList();
         }
         for (Path d : dirs) {
             boolean run = Files.isRegularFile(d.resolve("config.json")) && Files.isRegularFile(d.resolve("adapter").resolve(PeftAdapterFiles.CONFIG));

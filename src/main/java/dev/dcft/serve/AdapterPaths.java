@@ -56,6 +56,15 @@ final class AdapterPaths {
         }
     }
 
+    /** Whether {@code p}, links followed, lies inside {@code rootReal} (false for a dangling link): start-up discovery's rule. */
+    static boolean resolvesWithin(Path p, Path rootReal) {
+        try {
+            return p.toRealPath().startsWith(rootReal);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static ServeException leaves(String requested) {
         return new ServeException(403, "'" + requested + "' leaves the adapters directory");
     }

@@ -37,14 +37,14 @@ final class HttpApi {
     private final Batcher batcher;
     private final ServeMetrics metrics;
     private final HttpServer http;
-    /** Seconds a request may take to arrive, and a response to be read, before the connection is cut. */
-    static final int READ_TIMEOUT_S = 30;
-
     private final ExecutorService executor;
     private final Path adaptersRoot;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger queued = new AtomicInteger();
     private volatile boolean stopping;
+
+    /** Seconds a request may take to arrive, and a response to be read, before the connection is cut. */
+    static final int READ_TIMEOUT_S = 30;
 
     static {
         // The JDK server cuts a connection whose request (headers and body) takes longer than this, or whose response

@@ -1,8 +1,8 @@
 package dev.dcft.train;
 
 import dev.dcft.data.TaskSpec;
+import dev.dcft.io.AtomicFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,8 +45,7 @@ public final class Curves {
             dev.addSeries("dev", evalSteps, scores);
         }
         List<Chart> charts = List.of(loss, dev);
-        Path tmp = png.resolveSibling("." + png.getFileName() + ".tmp.png");
-        BitmapEncoder.saveBitmap(charts, 1, 2, tmp.toString().replaceAll("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
-        Files.move(tmp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        // Through AtomicFiles: a kill never leaves half a PNG.
+        AtomicFiles.write(png, out -> BitmapEncoder.saveBitmap(charts, 1, 2, out, BitmapEncoder.BitmapFormat.PNG));
     }
 }

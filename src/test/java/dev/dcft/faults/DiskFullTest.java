@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dcft.io.safetensors.SafetensorsReader;
+import dev.dcft.testing.ChildCli;
 import dev.dcft.testing.SharedData;
 import dev.dcft.testing.TestModels;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -139,13 +139,7 @@ class DiskFullTest {
 
     /** Runs the CLI in a child JVM; sends it SIGTERM (Ctrl-C's path) once {@code stopWhen} holds. */
     private Outcome run(List<String> args, String failpoint, Condition stopWhen) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-Dai.djl.offline=true"));
-        if (failpoint != null) {
-            cmd.add("-Ddcft.failpoint=" + failpoint);
-        }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.dcft.cli.Main"));
-        cmd.addAll(args);
+        List<String> cmd = ChildCli.command(ChildCli.faultOptions(failpoint), args);
         Path log = Files.createTempFile(tmp, "child", ".log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         while (stopWhen != null && p.isAlive()) {

@@ -1,11 +1,13 @@
 package dev.dcft.faults;
 
+import static dev.dcft.testing.TestFiles.copyTree;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dcft.testing.ChildCli;
 import dev.dcft.testing.CliRunner;
 import dev.dcft.testing.SharedData;
 import dev.dcft.testing.TestModels;
@@ -418,11 +420,9 @@ class ServeSoakTest {
     }
 
     private Process startServer(Path model, Path adapters) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = List.of(java, "-Xmx512m", "-Dai.djl.offline=true", "-Dsun.net.httpserver.maxReqTime=" + SLOW_TIMEOUT_S,
-                "-Dsun.net.httpserver.maxRspTime=" + SLOW_TIMEOUT_S, "-cp", System.getProperty("java.class.path"), "dev.dcft.cli.Main",
-                "--threads", "1", "serve", "--model", model.toString(), "--adapters", adapters.toString(), "--port", "0",
-                "--max-body-bytes", "65536", "--http-threads", "16", "--max-wait-ms", "2");
+        List<String> cmd = ChildCli.command(List.of("-Xmx512m", "-Dai.djl.offline=true", "-Dsun.net.httpserver.maxReqTime=" + SLOW_TIMEOUT_S,
+                "-Dsun.net.httpserver.maxRspTime=" + SLOW_TIMEOUT_S), List.of("--threads", "1", "serve", "--model", model.toString(), "--adapters", adapters.toString(), "--port", "0",
+                "--max-body-bytes", "65536", "--http-threads", "16", "--max-wait-ms", "2"));
         return new ProcessBuilder(cmd).redirectErrorStream(true).start();
     }
 
@@ -455,7 +455,7 @@ class ServeSoakTest {
 
     /** Heap in use after a full GC of the server, by the JDK's jcmd. */
     private static long heapAfterGc(Process server) throws Exception {
-        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        String jcmd = ChildCli.jdkTool("jcmd");
         run(jcmd, Long.toString(server.pid()), "GC.run");
         String info = run(jcmd, Long.toString(server.pid()), "GC.heap_info");
         Matcher m = Pattern.compile("used (\\d+)K").matcher(info);
@@ -489,14 +489,6 @@ class ServeSoakTest {
                     + " cores";
         } catch (IOException e) {
             return "unknown";
-        }
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (var walk = Files.walk(from)) {
-            for (Path p : walk.toList()) {
-                Files.copy(p, to.resolve(from.relativize(p).toString()));
-            }
         }
     }
 

@@ -9,6 +9,7 @@ import dev.dcft.engine.Engines;
 import dev.dcft.model.ModelLoader;
 import dev.dcft.model.bert.BertConfig;
 import dev.dcft.testing.CliRunner;
+import dev.dcft.testing.TestFiles;
 import dev.dcft.testing.TestModels;
 import dev.dcft.train.Predictor;
 import java.io.IOException;
@@ -219,12 +220,12 @@ class ServeTest {
     @Test
     void putPathsStayInsideTheAdaptersDirectory() throws Exception {
         Path outside = Files.createTempDirectory("dcft-outside");
-        copyTree(adapters.resolve("a0"), outside.resolve("valid"));
+        TestFiles.copyTree(adapters.resolve("a0"), outside.resolve("valid"));
         Path inLink = root.resolve("link-out");
         Path halfLink = root.resolve("half-link");
         Files.deleteIfExists(inLink);
         Files.createSymbolicLink(inLink, outside.resolve("valid"));
-        copyTree(adapters.resolve("a0"), halfLink);
+        TestFiles.copyTree(adapters.resolve("a0"), halfLink);
         Path weights = halfLink.resolve("adapter/adapter_model.safetensors");
         Files.delete(weights);
         Files.createSymbolicLink(weights, outside.resolve("valid/adapter/adapter_model.safetensors"));
@@ -245,14 +246,6 @@ class ServeTest {
         try (DcftServer s = DcftServer.start(ModelLoader.load(model.toString()), null, null, options(64, 2, 256, 4, 2000), line -> { })) {
             Reply r = call(s, "PUT", "/v1/adapters/one", "{\"path\": \"" + adapters.resolve("a0") + "\"}");
             assertEquals(403, r.status(), "a server without an adapters directory loads nothing over HTTP: " + r.text());
-        }
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (var walk = Files.walk(from)) {
-            for (Path p : walk.toList()) {
-                Files.copy(p, to.resolve(from.relativize(p).toString()));
-            }
         }
     }
 
