@@ -12,6 +12,14 @@ public interface AdapterLayer extends LinearLayer {
     /** The adapter's own tensors by PEFT suffix ({@code lora_A}, {@code dcft_C}, ...). */
     Map<String, Weight> adapterWeights();
 
+    /**
+     * Whether the adapter tensor {@code name} trains; tensors saved with the adapter but frozen
+     * (VeRA's shared random projections) say no.
+     */
+    default boolean trains(String name) {
+        return true;
+    }
+
     /** Adds {@code s * Delta} to the base weight; the forward pass then skips the adapter path. */
     void merge();
 
@@ -19,6 +27,15 @@ public interface AdapterLayer extends LinearLayer {
     void unmerge();
 
     boolean isMerged();
+
+    /**
+     * Benchmark baseline only: build the whole increment matrix every forward pass, as the paper's
+     * released code does, instead of the method's own product. Returns false where the method has
+     * no such form.
+     */
+    default boolean setMaterialized(boolean materialized) {
+        return false;
+    }
 
     /** Trainable numbers in this layer's adapter. */
     long adapterParameterCount();

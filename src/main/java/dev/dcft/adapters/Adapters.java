@@ -1,8 +1,6 @@
 package dev.dcft.adapters;
 
 import ai.djl.ndarray.NDManager;
-import dev.dcft.adapters.dcft.DcftLinear;
-import dev.dcft.adapters.lora.LoraLinear;
 import dev.dcft.model.nn.Linear;
 import dev.dcft.model.nn.Module;
 import dev.dcft.model.nn.Parameter;
@@ -27,16 +25,14 @@ public final class Adapters {
     public static List<String> apply(Module encoder, AdapterSpec spec, NDManager manager, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         List<String> injected = new ArrayList<>();
-        if (spec.method() == Method.DCFT || spec.method() == Method.LORA) {
+        if (spec.hasAdapters()) {
             TargetModules targets = spec.targets();
             for (Map.Entry<String, Module> e : encoder.namedModules().entrySet()) {
                 String path = e.getKey();
                 if (!(e.getValue() instanceof Linear linear) || !targets.matches(path) || isInsideAdapter(encoder, path)) {
                     continue;
                 }
-                Module layer = spec.method() == Method.DCFT
-                        ? new DcftLinear(manager, path, linear, spec.dcft(), rng.split())
-                        : new LoraLinear(manager, path, linear, spec.lora(), rng.split());
+                Module layer = (Module) spec.config().wrap(manager, path, linear, rng.split());
                 int dot = path.lastIndexOf('.');
                 Module parent = dot < 0 ? encoder : encoder.find(path.substring(0, dot));
                 parent.replaceChild(path.substring(dot + 1), layer);
@@ -46,9 +42,16 @@ public final class Adapters {
                 throw new IllegalArgumentException("target_modules '" + targets + "' matched no linear layer of the model");
             }
         }
-        boolean all = spec.method() == Method.FULL;
+        boolean all = spec.isFull();
         for (Map.Entry<String, Parameter> p : encoder.namedParameters().entrySet()) {
             p.getValue().setTrainable(all || isAdapterTensor(p.getKey()));
+        }
+        for (AdapterLayer layer : layers(encoder).values()) {
+            layer.adapterWeights().forEach((name, w) -> {
+                if (!layer.trains(name)) {
+                    w.parameter().setTrainable(false);
+                }
+            });
         }
         return injected;
     }
@@ -65,12 +68,9 @@ public final class Adapters {
         return false;
     }
 
-    private static final java.util.regex.Pattern ADAPTER_TENSOR =
-            java.util.regex.Pattern.compile("(.*\\.)?((lora_A|lora_B|dcft_A|dcft_B|dcft_C)\\.weight|lora_B\\.bias)");
-
     /** Whether a tensor name ({@code ...query.dcft_A.weight}) belongs to an adapter rather than a base or head. */
     public static boolean isAdapterTensor(String name) {
-        return ADAPTER_TENSOR.matcher(name).matches();
+        return AdapterMethods.isAdapterTensor(name);
     }
 
     /** Adapter layers by module path. */

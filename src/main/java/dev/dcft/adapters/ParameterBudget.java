@@ -1,14 +1,14 @@
 package dev.dcft.adapters;
 
-import dev.dcft.adapters.dcft.DcftGeometry;
 import dev.dcft.model.AdaptableLinear;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Trainable adapter numbers computed from a configuration alone (SPEC section 3): per adapted
- * matrix {@code r (n_in + n_out) + d^2} for DCFT, {@code r (in + out)} for LoRA.
+ * Trainable adapter numbers computed from a configuration alone (SPEC section 3), by each method's
+ * formula ({@link MethodConfig#parameterCount}): per adapted matrix {@code r (n_in + n_out) + d^2}
+ * for DCFT, {@code r (in + out)} for LoRA.
  */
 public final class ParameterBudget {
     private ParameterBudget() {
@@ -17,12 +17,9 @@ public final class ParameterBudget {
     public record Count(long trainable, Map<String, Long> perModule, int adaptedMatrices) {
     }
 
-    public static Count dcft(List<AdaptableLinear> layers, TargetModules targets, int kernel, int stride, int rank) {
-        return count(layers, targets, s -> DcftGeometry.of(s.path(), s.in(), s.out(), kernel, stride, rank).parameterCount());
-    }
-
-    public static Count lora(List<AdaptableLinear> layers, TargetModules targets, int rank) {
-        return count(layers, targets, s -> (long) rank * (s.in() + s.out()));
+    /** The count of {@code config} on the model whose adaptable linears are {@code layers}. */
+    public static Count of(List<AdaptableLinear> layers, MethodConfig config) {
+        return count(layers, config.targets(), config::parameterCount);
     }
 
     private static Count count(List<AdaptableLinear> layers, TargetModules targets,

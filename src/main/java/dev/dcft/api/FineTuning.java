@@ -2,7 +2,7 @@ package dev.dcft.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dcft.adapters.Method;
+import dev.dcft.adapters.MethodOptions;
 import dev.dcft.data.GlueTask;
 import dev.dcft.data.TaskType;
 import dev.dcft.io.AtomicFiles;
@@ -29,9 +29,8 @@ public final class FineTuning {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private String model = "minilm-l6";
-    private Method method = Method.DCFT;
-    private Integer kernel;
-    private Integer rank;
+    private String method = "dcft";
+    private MethodOptions options = MethodOptions.empty();
     private Double lr;
     private Integer steps;
     private Double epochs;
@@ -65,27 +64,35 @@ public final class FineTuning {
 
     /** DCFT with kernel size {@code d} (stride d, rank 1). */
     public FineTuning dcft(int d) {
-        this.method = Method.DCFT;
-        this.kernel = d;
-        return this;
+        return method("dcft", java.util.Map.of("kernel", d));
     }
 
     /** LoRA of rank {@code r}. */
     public FineTuning lora(int r) {
-        this.method = Method.LORA;
-        this.rank = r;
+        return method("lora", java.util.Map.of("rank", r));
+    }
+
+    /**
+     * Any registered adapter method with its options by their CLI names without dashes
+     * ({@code method("dcft", Map.of("kernel", 4, "stride", 2))}); unset options take the method's defaults.
+     */
+    public FineTuning method(String name, java.util.Map<String, ?> methodOptions) {
+        this.method = name;
+        this.options = MethodOptions.of(methodOptions);
         return this;
     }
 
     /** Only the task head trains. */
     public FineTuning headOnly() {
-        this.method = Method.HEAD;
+        this.method = "head";
+        this.options = MethodOptions.empty();
         return this;
     }
 
     /** Every weight trains. */
     public FineTuning full() {
-        this.method = Method.FULL;
+        this.method = "full";
+        this.options = MethodOptions.empty();
         return this;
     }
 
@@ -242,17 +249,16 @@ public final class FineTuning {
     }
 
     private TrainConfig config(String train, String dev, boolean fromExamples) {
-        TrainConfig b = Presets.base("cpu", GlueTask.SST2, method, model);
+        TrainConfig.Builder b = Presets.base("cpu", GlueTask.SST2, method, model);
+        TrainConfig base = b.build();
         DataConfig data = new DataConfig(train, dev, fromExamples ? "jsonl" : null, fromExamples ? "text" : textColumn,
                 fromExamples ? (examples.stream().anyMatch(e -> e.pair() != null) ? "text_pair" : null) : textPairColumn,
                 fromExamples ? "label" : labelColumn, taskType == null ? null : taskType.cliName(), null, false, 0.1);
-        int k = kernel != null ? kernel : b.kernel();
-        return new TrainConfig(TrainConfig.CUSTOM, model, method.cliName(), k, k, rank != null ? rank : b.rank(), b.alpha(), b.init(),
-                b.adapterDropout(), null, null, lr != null ? lr : b.lr(), epochs != null ? epochs : b.epochs(),
-                steps != null ? steps : b.maxSteps(), batch != null ? batch : b.batch(), maxLength != null ? maxLength : b.maxLen(),
-                b.warmupSteps(), b.warmupRatio(), b.weightDecay(), b.clsDropout(), b.gamma(), b.regForm(), b.clipNorm(), b.evalEvery(),
-                b.saveEvery(), seed != null ? seed : b.seed(), threads, 0, 0, false, "cpu", data, null, groupByLength)
-                .withHeadAndHoldout(headLr, headWeightDecay, holdout);
+        return b.adapter(b.adapter().overriddenBy(options)).task(TrainConfig.CUSTOM).lr(lr != null ? lr : base.lr())
+                .epochs(epochs != null ? epochs : base.epochs()).maxSteps(steps != null ? steps : base.maxSteps())
+                .batch(batch != null ? batch : base.batch()).maxLen(maxLength != null ? maxLength : base.maxLen())
+                .seed(seed != null ? seed : base.seed()).threads(threads).data(data).groupByLength(groupByLength).headLr(headLr)
+                .headWeightDecay(headWeightDecay).holdout(holdout).build();
     }
 
     /** Examples as JSONL; multi-label labels ("a|b") become lists, so the type is inferred as for files. */

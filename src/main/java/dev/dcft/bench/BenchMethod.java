@@ -1,10 +1,11 @@
 package dev.dcft.bench;
 
+import dev.dcft.adapters.AdapterMethod;
+import dev.dcft.adapters.AdapterMethods;
 import dev.dcft.adapters.AdapterSpec;
-import dev.dcft.adapters.Method;
+import dev.dcft.adapters.MethodOption;
+import dev.dcft.adapters.MethodOptions;
 import dev.dcft.adapters.TargetModules;
-import dev.dcft.adapters.dcft.DcftConfig;
-import dev.dcft.adapters.lora.LoraConfig;
 import dev.dcft.engine.Precision;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,7 +33,7 @@ public record BenchMethod(String name, AdapterSpec spec, boolean floor, boolean 
     public static BenchMethod parse(String name) {
         if (name.endsWith(BF16_SUFFIX)) {
             BenchMethod m = parse0(name.substring(0, name.length() - BF16_SUFFIX.length()));
-            if (m.spec().method() == Method.FULL) {
+            if (m.spec().isFull()) {
                 throw new IllegalArgumentException("full:bf16: full fine-tuning trains every base weight, so there is no frozen base to store in bf16");
             }
             return new BenchMethod(name, m.spec(), m.floor(), m.materialized(), Precision.BF16);
@@ -40,38 +41,66 @@ public record BenchMethod(String name, AdapterSpec spec, boolean floor, boolean 
         return parse0(name);
     }
 
-    private static final Pattern DCFT = Pattern.compile("dcft-d(\\d+)(?:-t(\\d+))?(?:-r(\\d+))?(-materiali[sz]ed)?");
-    private static final Pattern LORA = Pattern.compile("lora-r(\\d+)");
+    private static final Pattern TOKEN = Pattern.compile("([a-z]+)(\\d+)");
 
+    /**
+     * {@code <method>[-<key><number>]...[-<flag>]...[-materialized]}: the key letters are the
+     * method's {@link AdapterMethod#benchKeys} ({@code dcft-d8-t4-r2}, {@code lora-r8}), a flag one
+     * of its options ({@code lora-r8-dora}); other options take the method's defaults.
+     */
     private static BenchMethod parse0(String name) {
         TargetModules all = TargetModules.names(dev.dcft.model.Architectures.anyTargetModules());
         switch (name) {
             case "frozen" -> {
-                return new BenchMethod(name, AdapterSpec.of(Method.HEAD), false, false, Precision.FP32);
+                return new BenchMethod(name, AdapterSpec.headOnly(), false, false, Precision.FP32);
             }
             case "floor" -> {
-                return new BenchMethod(name, AdapterSpec.of(Method.HEAD), true, false, Precision.FP32);
+                return new BenchMethod(name, AdapterSpec.headOnly(), true, false, Precision.FP32);
             }
             case "full" -> {
-                return new BenchMethod(name, AdapterSpec.of(Method.FULL), false, false, Precision.FP32);
+                return new BenchMethod(name, AdapterSpec.full(), false, false, Precision.FP32);
             }
             default -> {
-                Matcher d = DCFT.matcher(name);
-                if (d.matches()) {
-                    int k = Integer.parseInt(d.group(1));
-                    int t = d.group(2) == null ? k : Integer.parseInt(d.group(2));
-                    int r = d.group(3) == null ? 1 : Integer.parseInt(d.group(3));
-                    return new BenchMethod(name, AdapterSpec.dcft(new DcftConfig(k, t, r, DcftConfig.DEFAULT_ALPHA,
-                            DcftConfig.Init.GAUSSIAN, 0, all)), false, d.group(4) != null, Precision.FP32);
+                String[] parts = name.split("-");
+                if (!AdapterMethods.isAdapterMethod(parts[0])) {
+                    throw unknown(name);
                 }
-                Matcher l = LORA.matcher(name);
-                if (l.matches()) {
-                    int r = Integer.parseInt(l.group(1));
-                    return new BenchMethod(name, AdapterSpec.lora(new LoraConfig(r, 2.0 * r, 0, all)), false, false, Precision.FP32);
+                MethodOptions o = MethodOptions.empty();
+                boolean materialized = false;
+                for (int i = 1; i < parts.length; i++) {
+                    Matcher t = TOKEN.matcher(parts[i]);
+                    if (parts[i].equals("materialized") || parts[i].equals("materialised")) {
+                        materialized = true;
+                    } else if (t.matches() && keyOf(parts[0], t.group(1)) != null) {
+                        o = o.with(keyOf(parts[0], t.group(1)), Integer.parseInt(t.group(2)));
+                    } else if (isFlag(parts[0], parts[i])) {
+                        o = o.with(parts[i], true);
+                    } else {
+                        throw unknown(name);
+                    }
                 }
-                throw new IllegalArgumentException("unknown benchmark method '" + name
-                        + "' (frozen, floor, full, dcft-d<K>[-t<T>][-r<R>][-materialized], lora-r<R>; any but full with a :bf16 suffix)");
+                AdapterMethod m = AdapterMethods.forName(parts[0], o);
+                return new BenchMethod(name, AdapterSpec.of(m.configure(o, all)), false, materialized, Precision.FP32);
             }
         }
+    }
+
+    private static String keyOf(String method, String letters) {
+        for (AdapterMethod m : AdapterMethods.all()) {
+            if (m.name().equals(method) && m.benchKeys().containsKey(letters)) {
+                return m.benchKeys().get(letters);
+            }
+        }
+        return null;
+    }
+
+    private static boolean isFlag(String method, String token) {
+        return AdapterMethods.all().stream().filter(m -> m.name().equals(method))
+                .anyMatch(m -> m.options().stream().anyMatch(o -> o.kind() == MethodOption.Kind.FLAG && o.name().equals(token)));
+    }
+
+    private static IllegalArgumentException unknown(String name) {
+        return new IllegalArgumentException("unknown benchmark method '" + name + "' (frozen, floor, full, or an adapter method with"
+                + " its options: dcft-d<K>[-t<T>][-r<R>][-materialized], lora-r<R>; any but full with a :bf16 suffix)");
     }
 }

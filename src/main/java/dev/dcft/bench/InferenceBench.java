@@ -4,7 +4,8 @@ import ai.djl.ndarray.NDManager;
 import dev.dcft.adapters.AdapterSpec;
 import dev.dcft.adapters.Adapters;
 import dev.dcft.adapters.TargetModules;
-import dev.dcft.adapters.dcft.DcftConfig;
+import dev.dcft.adapters.AdapterMethods;
+import dev.dcft.adapters.MethodOptions;
 import dev.dcft.engine.Engines;
 import dev.dcft.engine.Precision;
 import dev.dcft.model.EncoderInput;
@@ -36,7 +37,8 @@ public final class InferenceBench {
 
     public static Map<Precision, Result> run(BenchSetup setup, List<Precision> precisions) {
         Engines.gradientsOff();
-        AdapterSpec spec = AdapterSpec.dcft(new DcftConfig(8, 8, 1, DcftConfig.DEFAULT_ALPHA, DcftConfig.Init.GAUSSIAN, 0,
+        // The product's default, DCFT d=8 t=8 r=1, on BERT's six matrices per layer.
+        AdapterSpec spec = AdapterSpec.of(AdapterMethods.forName("dcft", MethodOptions.empty()).configure(MethodOptions.empty(),
                 TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES)));
         List<LoadedModel> models = new ArrayList<>();
         try {

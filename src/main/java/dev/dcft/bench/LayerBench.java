@@ -6,10 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.dcft.adapters.TargetModules;
-import dev.dcft.adapters.dcft.DcftConfig;
-import dev.dcft.adapters.dcft.DcftLinear;
-import dev.dcft.adapters.lora.LoraConfig;
-import dev.dcft.adapters.lora.LoraLinear;
+import dev.dcft.adapters.AdapterLayer;
 import dev.dcft.engine.Engines;
 import dev.dcft.model.nn.AdapterWeights;
 import dev.dcft.model.nn.Linear;
@@ -43,13 +40,12 @@ public final class LayerBench {
                 Map<String, LinearLayer> variants = new LinkedHashMap<>();
                 TargetModules t = TargetModules.names(List.of("x"));
                 variants.put("frozen", linear(m, in, outDim));
-                variants.put("dcft-d8", new DcftLinear(m, label, linear(m, in, outDim),
-                        new DcftConfig(8, 8, 1, 4, DcftConfig.Init.GAUSSIAN, 0, t), new SplittableRandom(1)));
-                DcftLinear mat = new DcftLinear(m, label, linear(m, in, outDim), new DcftConfig(8, 8, 1, 4, DcftConfig.Init.GAUSSIAN, 0, t),
-                        new SplittableRandom(1));
-                mat.setMaterialized(true);
-                variants.put("dcft-d8-materialized", mat);
-                variants.put("lora-r1", new LoraLinear(m, linear(m, in, outDim), new LoraConfig(1, 2, 0, t), new SplittableRandom(1)));
+                for (String name : List.of("dcft-d8", "dcft-d8-materialized", "lora-r1")) {
+                    BenchMethod b = BenchMethod.parse(name);
+                    AdapterLayer layer = b.spec().config().withTargets(t).wrap(m, label, linear(m, in, outDim), new SplittableRandom(1));
+                    layer.setMaterialized(b.materialized());
+                    variants.put(name, layer);
+                }
                 for (LinearLayer l : variants.values()) {
                     AdapterWeights.of(l).forEach(w -> w.setRequiresGradient(true));
                 }

@@ -3,7 +3,8 @@ package dev.dcft.bench;
 import dev.dcft.adapters.AdapterSpec;
 import dev.dcft.adapters.Adapters;
 import dev.dcft.adapters.TargetModules;
-import dev.dcft.adapters.dcft.DcftConfig;
+import dev.dcft.adapters.AdapterMethods;
+import dev.dcft.adapters.MethodOptions;
 import dev.dcft.data.GlueTask;
 import dev.dcft.model.LoadedModel;
 import dev.dcft.serve.DcftServer;
@@ -54,7 +55,8 @@ public final class ServeBench {
     public static Result run(BenchSetup setup, List<Integer> mixes, int requests, int concurrency, int inputsPerRequest, int rounds,
             int memoryAdapters, int maxBatch, long maxWaitMs, boolean bf16Adapters) throws Exception {
         Path dir = Files.createTempDirectory("dcft-bench-serve");
-        AdapterSpec spec = AdapterSpec.dcft(new DcftConfig(8, 8, 1, DcftConfig.DEFAULT_ALPHA, DcftConfig.Init.GAUSSIAN, 0,
+        // The product's default, DCFT d=8 t=8 r=1, on BERT's six matrices per layer.
+        AdapterSpec spec = AdapterSpec.of(AdapterMethods.forName("dcft", MethodOptions.empty()).configure(MethodOptions.empty(),
                 TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES)));
         LoadedModel mergedBase = setup.load();
         TaskModel template = new TaskModel(mergedBase, spec, GlueTask.SST2.spec(), 0, 7);

@@ -3,8 +3,6 @@ package dev.dcft.bench;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.dcft.adapters.Adapters;
-import dev.dcft.adapters.dcft.DcftLinear;
-import dev.dcft.adapters.dcft.OrthogonalRegularizer;
 import dev.dcft.data.GlueTask;
 import dev.dcft.engine.Engines;
 import dev.dcft.model.LoadedModel;
@@ -53,13 +51,17 @@ public final class TrainingStepBench {
             this.model = new TaskModel(base, method.spec(), GlueTask.SST2.spec(), 0.1, 42);
             model.backpropToEmbeddings(method.floor());
             if (method.materialized()) {
-                Adapters.layers(base.model()).values().forEach(l -> ((DcftLinear) l).setMaterialized(true));
+                Adapters.layers(base.model()).values().forEach(l -> {
+                    if (!l.setMaterialized(true)) {
+                        throw new IllegalArgumentException(method.name() + ": this method has no materialised form");
+                    }
+                });
             }
             Map<String, Parameter> params = model.trainable();
             params.values().forEach(p -> p.value().setRequiresGradient(true));
             this.optimizerState = base.manager().newSubManager();
             AdamW adam = new AdamW(params, optimizerState, 0.9, 0.999, 1e-8, 0.01);
-            this.step = new TrainingStep(model, params, adam, new OrthogonalRegularizer(0.1, OrthogonalRegularizer.Form.RELEASED), 1.0);
+            this.step = new TrainingStep(model, params, adam, method.spec().hasAdapters() ? method.spec().config().auxiliaryLoss() : null, 1.0);
         }
 
         double run(TokenBatch batch, float[] labels) {

@@ -51,6 +51,9 @@ public final class Main implements Runnable {
         }
         CommandLine cli = new CommandLine(new Main());
         addHelpOptions(cli);
+        for (String c : List.of("train", "params")) {
+            MethodOptionsCli.addTo(cli.getSubcommands().get(c).getCommandSpec());
+        }
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionStrategy(parsed -> {

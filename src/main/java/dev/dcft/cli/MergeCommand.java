@@ -37,7 +37,7 @@ final class MergeCommand implements Callable<Integer> {
             Adapters.mergeAndUnload(m.model());
             m.writeHfDirectory(out);
             spec.commandLine().getOut().printf("merged %s adapter (%d layers) into %s: wrote %s%n",
-                    loaded.spec().method().cliName(), layers, m.name(), out);
+                    loaded.spec().methodName(), layers, m.name(), out);
             if (!head.isEmpty()) {
                 // A base model directory has no place for a task head: say so rather than drop it quietly.
                 spec.commandLine().getOut().printf("not in the merged base (the task head; it stays in %s): %s%n", adapter,

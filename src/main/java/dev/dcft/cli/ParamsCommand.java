@@ -2,7 +2,10 @@ package dev.dcft.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dcft.adapters.Method;
+import dev.dcft.adapters.AdapterMethods;
+import dev.dcft.adapters.AdapterSpec;
+import dev.dcft.adapters.MethodConfig;
+import dev.dcft.adapters.MethodOptions;
 import dev.dcft.adapters.ParameterBudget;
 import dev.dcft.adapters.TargetModules;
 import dev.dcft.model.AdaptableLinear;
@@ -35,33 +38,26 @@ final class ParamsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<AdaptableLinear> shapes = Architectures.linearsOf(model);
         TargetModules targets = adapter.targetModules(Architectures.ofModel(model).targetModules());
-        Method method = Method.parse(adapter.method);
-        ParameterBudget.Count count = switch (method) {
-            case DCFT -> ParameterBudget.dcft(shapes, targets, adapter.kernel, adapter.stride(), adapter.rank(1));
-            case LORA -> ParameterBudget.lora(shapes, targets, adapter.rank(8));
-            default -> throw new IllegalArgumentException("params counts adapter methods (dcft, lora); head and full"
-                    + " train the head or every weight: see 'dcft info'");
-        };
+        if (AdapterSpec.baseline(adapter.method) != null) {
+            throw new IllegalArgumentException("params counts adapter methods (" + String.join(", ", AdapterMethods.names())
+                    + "); head and full train the head or every weight: see 'dcft info'");
+        }
+        MethodOptions given = MethodOptionsCli.given(spec);
+        MethodConfig config = AdapterMethods.forName(adapter.method, given).configure(given, targets);
+        ParameterBudget.Count count = ParameterBudget.of(shapes, config);
         var out = spec.commandLine().getOut();
         if (json) {
             ObjectMapper mapper = new ObjectMapper();
             ObjectNode o = mapper.createObjectNode();
-            o.put("method", method.cliName());
-            if (method == Method.DCFT) {
-                o.put("kernel", adapter.kernel);
-                o.put("stride", adapter.stride());
-            }
-            o.put("rank", method == Method.DCFT ? adapter.rank(1) : adapter.rank(8));
+            o.put("method", config.method().name());
+            o.setAll(config.options().json());
             o.put("trainable", count.trainable());
             o.put("adapted_matrices", count.adaptedMatrices());
             ObjectNode per = o.putObject("per_module");
             count.perModule().forEach(per::put);
             out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(o));
         } else {
-            String what = method == Method.DCFT
-                    ? String.format("DCFT d=%d t=%d r=%d", adapter.kernel, adapter.stride(), adapter.rank(1))
-                    : String.format("LoRA r=%d", adapter.rank(8));
-            out.printf("%s on %s: %,d trainable adapter parameters in %d matrices%n", what, model, count.trainable(),
+            out.printf("%s on %s: %,d trainable adapter parameters in %d matrices%n", config.describe(), model, count.trainable(),
                     count.adaptedMatrices());
             count.perModule().forEach((k, v) -> out.printf("  %-36s %,12d%n", k, v));
         }

@@ -1,6 +1,5 @@
 package dev.dcft.cli;
 
-import dev.dcft.adapters.Method;
 import dev.dcft.data.GlueTask;
 import dev.dcft.data.TaskType;
 import dev.dcft.train.DataConfig;
@@ -92,25 +91,6 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", description = "Data directory (else $DCFT_DATA, else the cache of 'dcft data fetch').")
     Path data;
 
-    @Option(names = "--kernel", description = "DCFT kernel size d (default 8).")
-    Integer kernel;
-    @Option(names = "--stride", description = "DCFT stride t (default d).")
-    Integer stride;
-    @Option(names = "--rank", description = "DCFT subspace rank (default 1) or LoRA rank (default 8).")
-    Integer rank;
-    @Option(names = "--alpha", description = "Scale numerator: increment scaled by alpha/rank (DCFT default 4, LoRA 16).")
-    Double alpha;
-    @Option(names = "--rslora", description = "LoRA: scale by alpha/sqrt(rank) (rank-stabilised LoRA, PEFT's use_rslora).")
-    boolean rslora;
-    @Option(names = "--rank-pattern", split = ",", description = "LoRA: per-module ranks as PEFT's rank_pattern, e.g."
-            + " query=4,layer.11.output.dense=2 (a key is a regular expression matched at the end of the module path).")
-    java.util.Map<String, Integer> rankPattern;
-    @Option(names = "--alpha-pattern", split = ",", description = "LoRA: per-module alphas as PEFT's alpha_pattern (same keys).")
-    java.util.Map<String, Double> alphaPattern;
-    @Option(names = "--init", description = "DCFT initialisation: gaussian (released code) or zero (Delta = 0 at start).")
-    String init;
-    @Option(names = "--adapter-dropout", description = "Dropout on the adapter input (default 0).")
-    Double adapterDropout;
     @Option(names = "--target", split = ",", description = "target_modules suffixes (default: the six matrices of every layer).")
     List<String> targets;
     @Option(names = "--target-regex", description = "target_modules as a regular expression.")
@@ -143,10 +123,6 @@ final class TrainCommand implements Callable<Integer> {
     Double weightDecay;
     @Option(names = "--cls-dropout", description = "Dropout before the classifier.")
     Double clsDropout;
-    @Option(names = "--gamma", description = "Orthogonality regulariser weight (DCFT; 0 disables).")
-    Double gamma;
-    @Option(names = "--reg-form", description = "released (unit-norm, default) or paper (squared Frobenius).")
-    String regForm;
     @Option(names = "--clip", description = "Gradient clipping by global norm (default 1.0; 0 disables).")
     Double clip;
     @Option(names = "--eval-every", description = "Evaluate every N steps (also at each epoch's end).")
@@ -201,9 +177,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         // The user's own data takes the SST-2 row of the cpu preset: single-sentence classification, length 128.
         GlueTask t = trainFile != null || squad ? GlueTask.SST2 : GlueTask.parse(task);
-        Method m = Method.parse(method);
-        TrainConfig b = Presets.base(preset, t, m, model);
-        int k = or(kernel, b.kernel());
+        TrainConfig.Builder b = Presets.base(preset, t, method, model);
         if (holdout != null) {
             dev.dcft.data.Holdout.requireFraction(holdout, "--holdout");
         }
@@ -216,23 +190,22 @@ final class TrainCommand implements Callable<Integer> {
         if (headLr != null && !(or(lr, b.lr()) > 0)) {
             throw new IllegalArgumentException("--head-lr needs a positive --lr");
         }
-        boolean loraOptions = rslora || rankPattern != null || alphaPattern != null;
-        if (loraOptions && m != Method.LORA) {
-            throw new IllegalArgumentException("--rslora, --rank-pattern and --alpha-pattern go with --method lora");
-        }
-        TrainConfig.LoraOptions lora = loraOptions ? new TrainConfig.LoraOptions(rslora, rankPattern == null ? null
-                : new java.util.LinkedHashMap<>(rankPattern), alphaPattern == null ? null : new java.util.LinkedHashMap<>(alphaPattern)) : null;
-        return new TrainConfig(squad ? task.toLowerCase(java.util.Locale.ROOT) : trainFile != null ? TrainConfig.CUSTOM : t.cliName(), model, m.cliName(), k, or(stride, k), or(rank, b.rank()), or(alpha, b.alpha()),
-                or(init, b.init()), or(adapterDropout, b.adapterDropout()), targets, targetRegex, or(lr, b.lr()),
-                or(epochs, b.epochs()), or(maxSteps, b.maxSteps()), or(batch, b.batch()), or(maxLen, squad ? 384 : b.maxLen()),
-                warmup != null ? warmup : (warmupRatio != null ? 0 : b.warmupSteps()), or(warmupRatio, b.warmupRatio()),
-                or(weightDecay, b.weightDecay()), or(clsDropout, b.clsDropout()), or(gamma, b.gamma()), or(regForm, b.regForm()),
-                or(clip, b.clipNorm()), or(evalEvery, b.evalEvery()), or(saveEvery, b.saveEvery()), or(seed, b.seed()), threads,
-                or(trainLimit, 0), or(evalLimit, 0), skipBadRows, preset, squad
-                ? DataConfig.squad(squadTrainFile, squadDevFile, or(docStride, 128), or(maxAnswerLength, 30), or(nullThreshold, 0.0))
-                : trainFile == null ? null
-                : new DataConfig(trainFile, devFile, format, textColumn, textPairColumn, labelColumn, taskType, null, false, 0.1),
-                precisionOption.value().label(), groupByLength).withHeadAndHoldout(headLr, headWeightDecay, or(holdout, 0.0)).withLora(lora);
+        TrainConfig base = b.build();
+        b.adapter(b.adapter().overriddenBy(MethodOptionsCli.given(spec)))
+                .task(squad ? task.toLowerCase(java.util.Locale.ROOT) : trainFile != null ? TrainConfig.CUSTOM : t.cliName())
+                .targets(targets).targetRegex(targetRegex).lr(or(lr, base.lr())).epochs(or(epochs, base.epochs()))
+                .maxSteps(or(maxSteps, base.maxSteps())).batch(or(batch, base.batch())).maxLen(or(maxLen, squad ? 384 : base.maxLen()))
+                .warmupSteps(warmup != null ? warmup : (warmupRatio != null ? 0 : base.warmupSteps()))
+                .warmupRatio(or(warmupRatio, base.warmupRatio())).weightDecay(or(weightDecay, base.weightDecay()))
+                .clsDropout(or(clsDropout, base.clsDropout())).clipNorm(or(clip, base.clipNorm())).evalEvery(or(evalEvery, base.evalEvery()))
+                .saveEvery(or(saveEvery, base.saveEvery())).seed(or(seed, base.seed())).threads(threads).trainLimit(or(trainLimit, 0))
+                .evalLimit(or(evalLimit, 0)).skipBadRows(skipBadRows)
+                .data(squad ? DataConfig.squad(squadTrainFile, squadDevFile, or(docStride, 128), or(maxAnswerLength, 30), or(nullThreshold, 0.0))
+                        : trainFile == null ? null
+                        : new DataConfig(trainFile, devFile, format, textColumn, textPairColumn, labelColumn, taskType, null, false, 0.1))
+                .precision(precisionOption.value().label()).groupByLength(groupByLength).headLr(headLr).headWeightDecay(headWeightDecay)
+                .holdout(or(holdout, 0.0));
+        return b.build();
     }
 
     private static <T> T or(T v, T fallback) {

@@ -148,6 +148,8 @@ public final class ExperimentRunner {
                 "warmupSteps", "warmupRatio", "weightDecay", "headWeightDecay", "clsDropout", "gamma", "targets", "holdout")) {
             if (config.has(k)) {
                 recipe.set(k, config.get(k));
+            } else if (config.path("adapter").has(k)) {
+                recipe.set(k, config.get("adapter").get(k)); // the method's options, nested since the plug-in registry
             }
         }
         o.put("evaluated_on", config.path("holdout").asDouble(0) > 0 ? "holdout" : "dev");

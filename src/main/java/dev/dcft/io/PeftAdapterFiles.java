@@ -4,16 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dcft.adapters.AdapterLayer;
 import dev.dcft.adapters.AdapterSpec;
 import dev.dcft.adapters.Adapters;
-import dev.dcft.adapters.Method;
-import dev.dcft.adapters.TargetModules;
-import dev.dcft.adapters.dcft.DcftConfig;
-import dev.dcft.adapters.lora.LoraConfig;
-import dev.dcft.adapters.lora.LoraConfigJson;
+import dev.dcft.adapters.AdapterMethod;
+import dev.dcft.adapters.AdapterMethods;
+import dev.dcft.adapters.PeftCommonFields;
 import dev.dcft.io.safetensors.SafetensorsReader;
 import dev.dcft.io.safetensors.SafetensorsWriter;
 import dev.dcft.model.nn.Linear;
@@ -55,85 +52,18 @@ public final class PeftAdapterFiles {
     /** The config JSON PEFT would write for this adapter. */
     public static ObjectNode configJson(AdapterSpec spec, String baseModel, List<String> modulesToSave, String taskType) {
         ObjectNode o = JSON.createObjectNode();
-        ArrayNode save = modulesToSave == null || modulesToSave.isEmpty() ? null : JSON.createArrayNode();
-        if (save != null) {
-            modulesToSave.forEach(save::add);
-        }
-        if (spec.method() == Method.LORA) {
-            LoraConfig c = spec.lora();
-            ObjectNode alphas = o.putObject("alpha_pattern");
-            c.alphaPattern().forEach((k, v) -> putNumber(alphas, k, v));
-            o.putNull("auto_mapping");
-            o.put("base_model_name_or_path", baseModel);
-            o.put("bias", c.bias());
-            o.put("fan_in_fan_out", false);
-            o.put("inference_mode", true);
-            o.put("init_lora_weights", true);
-            o.putNull("layers_pattern");
-            o.putNull("layers_to_transform");
-            putNumber(o, "lora_alpha", c.alpha());
-            if (c.loraBias()) {
-                o.put("lora_bias", true); // absent means false to PEFT; plain files keep exactly their old fields
-            }
-            o.put("lora_dropout", c.dropout());
-            o.set("modules_to_save", save);
-            o.put("peft_type", "LORA");
-            o.put("r", c.rank());
-            ObjectNode ranks = o.putObject("rank_pattern");
-            c.rankPattern().forEach(ranks::put);
-            o.putNull("revision");
-            putTargets(o, c.targets());
-            setTask(o, taskType);
-            o.put("use_dora", false);
-            o.put("use_rslora", c.rslora());
-        } else if (spec.method() == Method.DCFT) {
-            DcftConfig c = spec.dcft();
-            o.put("peft_type", "DCFT");
-            o.put("base_model_name_or_path", baseModel);
-            o.put("kernel_size", c.kernel());
-            o.put("stride", c.stride());
-            o.put("r", c.rank());
-            putNumber(o, "alpha", c.alpha());
-            o.put("dropout", c.dropout());
-            o.put("init_weights", c.init().peftName());
-            putTargets(o, c.targets());
-            o.set("modules_to_save", save);
-            setTask(o, taskType);
-            o.put("inference_mode", true);
+        PeftCommonFields common = new PeftCommonFields(baseModel, modulesToSave, taskType);
+        if (spec.hasAdapters()) {
+            spec.config().writePeftConfig(o, common);
         } else {
             // dcft-java's own types, so every method's run saves the same way: the head alone, or everything.
-            o.put("peft_type", spec.method().name());
-            o.put("base_model_name_or_path", baseModel);
-            o.set("modules_to_save", save);
-            setTask(o, taskType);
+            o.put("peft_type", spec.peftType());
+            common.putBaseModel(o);
+            common.putModulesToSave(o);
+            common.putTaskType(o);
             o.put("inference_mode", true);
         }
         return o;
-    }
-
-    private static void setTask(ObjectNode o, String taskType) {
-        if (taskType == null) {
-            o.putNull("task_type");
-        } else {
-            o.put("task_type", taskType);
-        }
-    }
-
-    private static void putNumber(ObjectNode o, String field, double v) {
-        if (v == Math.rint(v) && Math.abs(v) < 1e9) {
-            o.put(field, (long) v);
-        } else {
-            o.put(field, v);
-        }
-    }
-
-    private static void putTargets(ObjectNode o, TargetModules t) {
-        if (t.isRegex()) {
-            o.put("target_modules", t.pattern());
-        } else {
-            ArrayNode a = o.putArray("target_modules");
-            t.nameList().forEach(a::add);
-        }
     }
 
     /** Adapter tensors of {@code root} under PEFT keys. */
@@ -271,64 +201,22 @@ public final class PeftAdapterFiles {
 
     static AdapterSpec parseSpec(JsonNode c, Path file, String taskPrefix) {
         String type = c.path("peft_type").asText("");
-        if (type.equals("HEAD") || type.equals("FULL")) {
-            return AdapterSpec.of(Method.valueOf(type));
+        if (type.equals("HEAD")) {
+            return AdapterSpec.headOnly();
         }
-        switch (type) {
-            case "LORA" -> {
-                try {
-                    return AdapterSpec.lora(LoraConfigJson.parse(c, taskPrefix));
-                } catch (IllegalArgumentException e) { // also a PatternSyntaxException
-                    throw new ModelFormatException(file, e.getMessage());
-                }
-            }
-            case "DCFT" -> {
-                requireFields(c, file, "kernel_size", "r", "alpha");
-                refuseUnknown(c, file, DCFT_FIELDS);
-                TargetModules targets = parseTargets(c.get("target_modules"), file);
-                int d = c.get("kernel_size").asInt();
-                return AdapterSpec.dcft(new DcftConfig(d, c.path("stride").asInt(d), c.get("r").asInt(),
-                        c.get("alpha").asDouble(), DcftConfig.Init.parse(c.path("init_weights").asText("gaussian")),
-                        c.path("dropout").asDouble(0), targets));
-            }
-            default -> throw new ModelFormatException(file, "unknown peft_type '" + type + "' (supported: DCFT, LORA, and"
-                    + " dcft-java's HEAD and FULL)");
+        if (type.equals("FULL")) {
+            return AdapterSpec.full();
         }
-    }
-
-    /** Every field a DCFT adapter_config.json may carry; any other that is not null, false or empty is refused. */
-    static final Set<String> DCFT_FIELDS = Set.of("peft_type", "base_model_name_or_path", "kernel_size", "stride", "r", "alpha", "dropout",
-            "init_weights", "target_modules", "modules_to_save", "task_type", "inference_mode", "revision", "peft_version", "auto_mapping",
-            "id2label", "label2id", "problem_type");
-
-    private static void refuseUnknown(JsonNode c, Path file, Set<String> known) {
-        c.fields().forEachRemaining(e -> {
-            JsonNode v = e.getValue();
-            if (!known.contains(e.getKey()) && !LoraConfigJson.isDefault(v)) {
-                throw new ModelFormatException(file, c.path("peft_type").asText() + " option " + e.getKey() + "=" + v
-                        + " is not supported: loading it would give a different model than the one that was trained");
-            }
-        });
-    }
-
-    private static void requireFields(JsonNode c, Path file, String... fields) {
-        for (String f : fields) {
-            if (!c.hasNonNull(f) || !c.get(f).isNumber()) {
-                throw new ModelFormatException(file, "missing or non-numeric field '" + f + "'");
-            }
+        AdapterMethod method = AdapterMethods.forPeftConfig(c);
+        if (method == null) {
+            throw new ModelFormatException(file, "unknown peft_type '" + type + "' (supported: " + String.join(", ", AdapterMethods.peftTypes())
+                    + ", and dcft-java's HEAD and FULL)");
         }
-    }
-
-    private static TargetModules parseTargets(JsonNode t, Path file) {
-        if (t == null || t.isNull()) {
-            throw new ModelFormatException(file, "missing field 'target_modules'");
+        try {
+            return AdapterSpec.of(method.readPeftConfig(c, taskPrefix));
+        } catch (IllegalArgumentException e) { // also a PatternSyntaxException
+            throw new ModelFormatException(file, e.getMessage());
         }
-        if (t.isTextual()) {
-            return TargetModules.regex(t.asText());
-        }
-        List<String> names = new ArrayList<>();
-        t.forEach(n -> names.add(n.asText()));
-        return TargetModules.names(names);
     }
 
     /**
@@ -338,7 +226,7 @@ public final class PeftAdapterFiles {
      */
     public static void attach(Module root, LoadedAdapter adapter, ai.djl.ndarray.NDManager manager) {
         Path file = adapter.dir().resolve(WEIGHTS);
-        if (adapter.spec().method() == Method.HEAD || adapter.spec().method() == Method.FULL) {
+        if (!adapter.spec().hasAdapters()) {
             Adapters.apply(root, adapter.spec(), manager, 0);
             return;
         }
@@ -366,6 +254,7 @@ public final class PeftAdapterFiles {
             }
         }
         Map<String, AdapterLayer> layers = Adapters.layers(root);
+        Set<String> used = new java.util.HashSet<>();
         for (Map.Entry<String, AdapterLayer> e : layers.entrySet()) {
             for (Map.Entry<String, Weight> w : e.getValue().adapterWeights().entrySet()) {
                 String key = PREFIX + e.getKey() + "." + w.getKey() + ".weight";
@@ -379,7 +268,9 @@ public final class PeftAdapterFiles {
                             + e.getKey() + "' needs " + Arrays.toString(want) + " (adapter made for another base model?)");
                 }
                 w.getValue().parameter().set(manager.create(t.data(), new Shape(t.shape())));
+                used.add(key);
                 if (w.getValue().biasParameter() != null) {
+                    used.add(PREFIX + e.getKey() + "." + w.getKey() + ".bias");
                     setChecked(file, adapter.adapterTensors(), PREFIX + e.getKey() + "." + w.getKey() + ".bias", w.getValue().biasParameter(),
                             manager);
                 }
@@ -391,8 +282,10 @@ public final class PeftAdapterFiles {
             }
         }
         for (String key : adapter.adapterTensors().keySet()) {
-            if (key.endsWith(".lora_B.bias") && (adapter.spec().lora() == null || !adapter.spec().lora().loraBias())) {
-                throw new ModelFormatException(file, "tensor '" + key + "' is a lora_B bias, but the config says lora_bias=false");
+            if (!used.contains(key)) {
+                // e.g. a lora_B bias in a file whose config says lora_bias=false: PEFT would not load it either.
+                throw new ModelFormatException(file, "tensor '" + key + "' is not part of the adapter its config describes ("
+                        + adapter.spec().describe() + (key.endsWith(".lora_B.bias") ? ", lora_bias=false" : "") + ")");
             }
         }
     }

@@ -40,6 +40,11 @@ public abstract class Encoder extends Module {
     public void ensureClassificationPooler(NDManager manager, long seed) {
     }
 
+    /** The pooler's activation after its dense layer: BERT's tanh; DeBERTa's {@code pooler_hidden_act}. */
+    public java.util.function.UnaryOperator<NDArray> poolerActivation() {
+        return NDArray::tanh;
+    }
+
     /** Mean of the last hidden states over real tokens {@code [B, H]} (sentence-transformers pooling). */
     public static NDArray meanPool(NDArray lastHidden, NDArray mask) {
         NDArray m = mask.expandDims(2);

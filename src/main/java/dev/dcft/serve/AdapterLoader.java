@@ -1,17 +1,11 @@
 package dev.dcft.serve;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.dcft.adapters.AdapterSpec;
-import dev.dcft.adapters.Method;
-import dev.dcft.adapters.dcft.DcftConfig;
-import dev.dcft.adapters.dcft.DcftGeometry;
-import dev.dcft.adapters.dcft.DcftKernels;
+import dev.dcft.adapters.serving.LayerMismatchException;
+import dev.dcft.adapters.serving.Numbers;
+import dev.dcft.adapters.serving.ServedLayer;
 import dev.dcft.data.TaskSpec;
 import dev.dcft.data.TaskType;
-import dev.dcft.engine.Engines;
 import dev.dcft.io.HostTensor;
 import dev.dcft.io.ModelFormatException;
 import dev.dcft.io.PeftAdapterFiles;
@@ -22,7 +16,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -98,12 +91,11 @@ final class AdapterLoader {
         if (task.isQuestionAnswering()) {
             throw new ServeException(400, "'" + name + "' is a question-answering adapter; the server labels texts");
         }
-        Method method = a.spec().method();
-        if (method == Method.FULL) {
+        if (a.spec().isFull()) {
             throw new ServeException(409, "'" + name + "' is a full fine-tuning: it replaces the base, there is no adapter to serve");
         }
         refuseBaseChanges(name, a);
-        Map<String, LayerWeights> layers = method == Method.HEAD ? Map.of() : layers(name, a);
+        Map<String, ServedLayer> layers = a.spec().hasAdapters() ? layers(name, a) : Map.of();
         Map<String, HostTensor> head = a.headTensors();
         int hidden = model.hiddenSize();
         HostTensor w = require(name, head, "classifier.weight");
@@ -142,10 +134,8 @@ final class AdapterLoader {
      */
     private static void refuseBaseChanges(String name, PeftAdapterFiles.LoadedAdapter a) {
         String what = null;
-        if (a.spec().lora() != null && !a.spec().lora().bias().equals("none")) {
-            what = "bias=\"" + a.spec().lora().bias() + "\"";
-        } else if (a.spec().lora() != null && a.spec().lora().loraBias()) {
-            what = "lora_bias=true";
+        if (a.spec().hasAdapters() && a.spec().config().changesBase() != null) {
+            what = a.spec().config().changesBase();
         } else {
             for (String k : a.headTensors().keySet()) {
                 if (!k.startsWith("classifier.") && !k.startsWith("pooler.")) {
@@ -183,87 +173,28 @@ final class AdapterLoader {
                 + (a.baseModel().isEmpty() ? "" : " (it was trained on '" + a.baseModel() + "')"));
     }
 
-    private Map<String, LayerWeights> layers(String name, PeftAdapterFiles.LoadedAdapter a) {
+    private Map<String, ServedLayer> layers(String name, PeftAdapterFiles.LoadedAdapter a) {
         Map<String, Map<String, HostTensor>> byModule = new LinkedHashMap<>();
         for (Map.Entry<String, HostTensor> e : a.adapterTensors().entrySet()) {
             String rest = e.getKey().substring(PeftAdapterFiles.PREFIX.length());
-            String noWeight = rest.substring(0, rest.length() - ".weight".length());
+            String noWeight = rest.endsWith(".weight") ? rest.substring(0, rest.length() - ".weight".length()) : rest;
             int dot = noWeight.lastIndexOf('.');
             byModule.computeIfAbsent(noWeight.substring(0, dot), k -> new LinkedHashMap<>()).put(noWeight.substring(dot + 1), e.getValue());
         }
-        Map<String, LayerWeights> out = new LinkedHashMap<>();
+        Map<String, ServedLayer> out = new LinkedHashMap<>();
         for (Map.Entry<String, Map<String, HostTensor>> e : byModule.entrySet()) {
             int[] shape = model.linearShape(e.getKey());
             if (shape == null) {
                 throw conflict(name, a, "module '" + e.getKey() + "' is not an adaptable linear layer of this base");
             }
-            out.put(e.getKey(), a.spec().method() == Method.DCFT
-                    ? dcft(name, a, e.getKey(), shape[0], shape[1], a.spec().dcft(), e.getValue())
-                    : lora(name, a, e.getKey(), shape[0], shape[1], e.getValue(), a.spec().lora().rankFor(e.getKey()),
-                            a.spec().lora().scaleFor(e.getKey())));
+            try {
+                out.put(e.getKey(), a.spec().config().servedLayer(e.getKey(), shape[0], shape[1], e.getValue(), bf16));
+            } catch (LayerMismatchException ex) {
+                throw conflict(name, a, ex.getMessage());
+            } catch (IllegalArgumentException ex) {
+                throw new ServeException(400, "'" + name + "': " + ex.getMessage());
+            }
         }
         return out;
-    }
-
-    private HostTensor tensor(String name, PeftAdapterFiles.LoadedAdapter a, String module, Map<String, HostTensor> t, String key,
-            long... shape) {
-        HostTensor v = t.get(key);
-        if (v == null) {
-            throw new ServeException(400, "'" + name + "': no " + key + " for module '" + module + "'");
-        }
-        if (!Arrays.equals(v.shape(), shape)) {
-            throw conflict(name, a, "module '" + module + "' " + key + " is " + v.shapeString() + ", this base needs "
-                    + Arrays.toString(shape));
-        }
-        return v;
-    }
-
-    private LayerWeights dcft(String name, PeftAdapterFiles.LoadedAdapter a, String module, int in, int out, DcftConfig c,
-            Map<String, HostTensor> t) {
-        DcftGeometry g;
-        try {
-            g = DcftGeometry.of(module, in, out, c.kernel(), c.stride(), c.rank());
-        } catch (IllegalArgumentException e) {
-            throw conflict(name, a, e.getMessage());
-        }
-        HostTensor av = tensor(name, a, module, t, "dcft_A", g.rank(), g.nIn());
-        HostTensor bv = tensor(name, a, module, t, "dcft_B", g.nOut(), g.rank());
-        HostTensor cv = tensor(name, a, module, t, "dcft_C", g.kernel(), g.kernel());
-        float s = (float) c.scale();
-        if (g.stride() == g.kernel()) {
-            return new LayerWeights.Kronecker(g.kernel(), g.rank(), g.nIn(), g.nOut(),
-                    Numbers.of(transposed(av.data(), g.rank(), g.nIn(), 1), bf16),
-                    Numbers.of(transposed(bv.data(), g.nOut(), g.rank(), s), bf16), Numbers.of(cv.data(), bf16));
-        }
-        // Overlapping kernels: build the two thin factors once, here, with the training code's own construction.
-        Engines.gradientsOff();
-        try (NDManager m = Engines.newManager()) {
-            NDArray inT = DcftKernels.inputFactorT(m, m.create(av.data(), new Shape(av.shape())), m.create(cv.data(), new Shape(cv.shape())), g);
-            NDArray outT = DcftKernels.outputFactorT(m, m.create(bv.data(), new Shape(bv.shape())), g);
-            int rows = g.rank() * g.kernel();
-            float[] scaledOutT = outT.toFloatArray();
-            for (int i = 0; i < scaledOutT.length; i++) {
-                scaledOutT[i] *= s;
-            }
-            return new LayerWeights.Factors(rows, in, out, Numbers.of(inT.toFloatArray(), bf16), Numbers.of(scaledOutT, bf16));
-        }
-    }
-
-    private LayerWeights lora(String name, PeftAdapterFiles.LoadedAdapter a, String module, int in, int out, Map<String, HostTensor> t,
-            int r, double scale) {
-        HostTensor av = tensor(name, a, module, t, "lora_A", r, in);
-        HostTensor bv = tensor(name, a, module, t, "lora_B", out, r);
-        return new LayerWeights.Factors(r, in, out, Numbers.of(av.data(), bf16), Numbers.of(transposed(bv.data(), out, r, scale), bf16));
-    }
-
-    /** {@code scale * m^T} for a row-major {@code [rows, cols]} matrix {@code m}. */
-    private static float[] transposed(float[] m, int rows, int cols, double scale) {
-        float[] t = new float[m.length];
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) {
-                t[j * rows + i] = (float) (m[i * cols + j] * scale);
-            }
-        }
-        return t;
     }
 }

@@ -86,14 +86,15 @@ final class AdapterRegistry {
         ObjectNode o = JSON.createObjectNode();
         o.put("name", a.name());
         o.put("source", a.source().toString());
-        o.put("method", a.spec().method().name());
-        if (a.spec().dcft() != null) {
-            o.put("kernel_size", a.spec().dcft().kernel());
-            o.put("stride", a.spec().dcft().stride());
-            o.put("r", a.spec().dcft().rank());
-        }
-        if (a.spec().lora() != null) {
-            o.put("r", a.spec().lora().rank());
+        o.put("method", a.spec().peftType());
+        if (a.spec().hasAdapters()) {
+            // The method's own fields of its adapter_config.json (kernel_size, stride, r, lora_alpha, ...), numbers only.
+            ObjectNode file = dev.dcft.io.PeftAdapterFiles.configJson(a.spec(), "", null, null);
+            file.fields().forEachRemaining(e -> {
+                if (e.getValue().isNumber()) {
+                    o.set(e.getKey(), e.getValue());
+                }
+            });
         }
         o.put("problem_type", a.task().type().problemType);
         ArrayNode labels = o.putArray("labels");

@@ -113,7 +113,7 @@ final class Batcher implements AutoCloseable {
                             v.add(x);
                         }
                     } else {
-                        float[] logits = HostHead.logits(j.adapter(), f.first()[at], f.mean()[at]);
+                        float[] logits = HostHead.logits(j.adapter(), f.first()[at], f.mean()[at], model::poolerActivation);
                         results.add(BatchPrediction.json(j.adapter().task(), Predictor.prediction(j.adapter().task(), logits)));
                     }
                 }

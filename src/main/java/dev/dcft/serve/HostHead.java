@@ -1,15 +1,15 @@
 package dev.dcft.serve;
 
 /**
- * An adapter's task head applied on the host to one row's features: the pooler ({@code tanh(W h + b)}
- * on the first token) when the base has one, else the mean over real tokens, then the classifier.
+ * An adapter's task head applied on the host to one row's features: the pooler ({@code act(W h + b)}
+ * on the first token, the architecture's activation) when the base has one, else the mean over real tokens, then the classifier.
  * A few thousand multiply-adds per row; doing it here keeps per-adapter work off the engine.
  */
 final class HostHead {
     private HostHead() {
     }
 
-    static float[] logits(ServedAdapter a, float[] first, float[] mean) {
+    static float[] logits(ServedAdapter a, float[] first, float[] mean, java.util.function.UnaryOperator<float[]> poolerActivation) {
         float[] pooled = mean;
         int h = first.length;
         if (a.poolerWeight() != null) {
@@ -19,8 +19,9 @@ final class HostHead {
                 for (int i = 0; i < h; i++) {
                     acc += (double) a.poolerWeight().get(o * h + i) * first[i];
                 }
-                pooled[o] = (float) Math.tanh(acc);
+                pooled[o] = (float) acc;
             }
+            pooled = poolerActivation.apply(pooled);
         }
         int k = a.numLabels();
         float[] out = new float[k];

@@ -26,7 +26,12 @@ final class RoutedLinear extends Module implements LinearLayer {
         NDArray y = base.forward(x);
         MixedBatch batch = current.get();
         // In place: the base output is this layer's own fresh tensor, and serving records no gradients.
-        return batch == null ? y : batch.addTo(path, x, y);
+        return batch == null ? y : batch.addTo(path, x, y, base);
+    }
+
+    @Override
+    public boolean variesPerSequence() {
+        return true;
     }
 
     Linear base() {

@@ -1,6 +1,8 @@
 package dev.dcft.serve;
 
 import dev.dcft.adapters.AdapterSpec;
+import dev.dcft.adapters.serving.Numbers;
+import dev.dcft.adapters.serving.ServedLayer;
 import dev.dcft.data.TaskSpec;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -8,12 +10,12 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * An adapter as the server holds it: per adapted layer its numbers ({@link LayerWeights}), its task
+ * An adapter as the server holds it: per adapted layer its numbers ({@link ServedLayer}), its task
  * head (classifier, and the pooler when the base has one) on the Java heap, and what shapes its
  * answers: the task (labels, type, whether it reads text pairs) and its truncation length.
  */
 record ServedAdapter(String name, Path source, AdapterSpec spec, TaskSpec task, boolean pairsKnown, int maxLength,
-        Map<String, LayerWeights> layers, Numbers classifierWeight, Numbers classifierBias, Numbers poolerWeight, Numbers poolerBias) {
+        Map<String, ServedLayer> layers, Numbers classifierWeight, Numbers classifierBias, Numbers poolerWeight, Numbers poolerBias) {
 
     int numLabels() {
         return classifierBias.length();
@@ -21,7 +23,7 @@ record ServedAdapter(String name, Path source, AdapterSpec spec, TaskSpec task, 
 
     /** This adapter under another name, every number scaled by a random factor (benchmark copies). */
     ServedAdapter jittered(String newName, SplittableRandom rng) {
-        Map<String, LayerWeights> copies = new LinkedHashMap<>();
+        Map<String, ServedLayer> copies = new LinkedHashMap<>();
         layers.forEach((path, w) -> copies.put(path, w.jitter(rng)));
         return new ServedAdapter(newName, source, spec, task, pairsKnown, maxLength, copies, classifierWeight.jitter(rng),
                 classifierBias.jitter(rng), poolerWeight == null ? null : poolerWeight.jitter(rng),
@@ -40,7 +42,7 @@ record ServedAdapter(String name, Path source, AdapterSpec spec, TaskSpec task, 
         if (poolerWeight != null) {
             n += poolerWeight.length() + poolerBias.length();
         }
-        for (LayerWeights w : layers.values()) {
+        for (ServedLayer w : layers.values()) {
             n += w.numbers();
         }
         return n;

@@ -30,6 +30,10 @@ final class ServingModel implements AutoCloseable {
     ServingModel(LoadedModel base) {
         this.base = base;
         Encoder encoder = base.model();
+        // Training gives every classification head a pooler where the architecture's head has one (DeBERTa's
+        // ContextPooler, even when the checkpoint lacks it): so must the served base, whose pooler weights are then
+        // each adapter's own (HostHead); the numbers created here are never used.
+        encoder.ensureClassificationPooler(base.manager(), 0);
         for (Map.Entry<String, Module> e : new ArrayList<>(encoder.namedModules().entrySet())) {
             String path = e.getKey();
             if (e.getValue() instanceof Linear l && path.startsWith("encoder.layer.")) {
@@ -56,6 +60,14 @@ final class ServingModel implements AutoCloseable {
 
     boolean hasPooler() {
         return base.model().hasPooler();
+    }
+
+    /** The pooler's activation applied to one row's pre-activations {@code W h + b} (on the engine: DeBERTa's is an exact GELU). */
+    float[] poolerActivation(float[] pre) {
+        Engines.gradientsOff();
+        try (NDManager scope = base.manager().newSubManager()) {
+            return base.model().poolerActivation().apply(scope.create(pre)).toFloatArray();
+        }
     }
 
     /** {@code {in, out}} of an adaptable linear layer, or null when the base has none at {@code path}. */
@@ -93,7 +105,7 @@ final class ServingModel implements AutoCloseable {
         int h = hiddenSize();
         try (NDManager scope = base.manager().newSubManager()) {
             EncoderInput in = EncoderInput.of(scope, batch, base.model().config());
-            current.set(new MixedBatch(scope, adapters, batch.length()));
+            current.set(new MixedBatch(scope, adapters));
             NDArray last;
             try {
                 last = base.model().forward(in);

@@ -1,6 +1,8 @@
 package dev.dcft.train;
 
-import dev.dcft.adapters.Method;
+import dev.dcft.adapters.AdapterMethods;
+import dev.dcft.adapters.AdapterSpec;
+import dev.dcft.adapters.MethodOptions;
 import dev.dcft.data.GlueTask;
 
 /**
@@ -33,33 +35,32 @@ public final class Presets {
         };
     }
 
-    /** CPU-budget learning rate per method. */
-    public static double cpuLearningRate(Method method) {
-        return switch (method) {
-            case DCFT -> 5e-3;
-            case LORA -> 1e-3;
-            case HEAD -> 5e-3;
-            case FULL -> 5e-5;
-        };
+    /** CPU-budget learning rate: the adapter method's own, 5e-3 for the head alone, 5e-5 for full fine-tuning. */
+    public static double cpuLearningRate(String method) {
+        AdapterSpec baseline = AdapterSpec.baseline(method);
+        if (baseline == null) {
+            return AdapterMethods.forName(method, MethodOptions.empty()).cpuLearningRate();
+        }
+        return baseline.isFull() ? 5e-5 : 5e-3;
     }
 
-    /** The preset's values as a config; CLI options then override field by field. */
-    public static TrainConfig base(String preset, GlueTask task, Method method, String model) {
+    /** The preset's values for {@code method}; CLI and API options then override field by field. */
+    public static TrainConfig.Builder base(String preset, GlueTask task, String method, String model) {
+        TrainConfig.Builder b = TrainConfig.builder().task(task.cliName()).model(model).method(method).clipNorm(1.0).seed(42);
+        boolean adapter = AdapterSpec.baseline(method) == null;
         switch (preset) {
             case "cpu" -> {
-                return new TrainConfig(task.cliName(), model, method.cliName(), 8, 8, method == Method.LORA ? 8 : 1,
-                        method == Method.LORA ? 16 : 4, "gaussian", 0, null, null, cpuLearningRate(method), 3, 600, 32,
-                        task == GlueTask.COLA ? 64 : 128, 0, 0.06, 0.01, 0.1, 0.1, "released", 1.0, 100, 100, 42, 0, 0, 0,
-                        false, "cpu", null, null, false);
+                return b.lr(cpuLearningRate(method)).epochs(3).maxSteps(600).batch(32).maxLen(task == GlueTask.COLA ? 64 : 128)
+                        .warmupRatio(0.06).weightDecay(0.01).clsDropout(0.1).evalEvery(100).saveEvery(100).preset("cpu");
             }
             case "paper" -> {
                 PaperRow r = paper(task);
-                int warmupSteps = r.warmup() >= 1 ? (int) r.warmup() : 0;
-                double warmupRatio = r.warmup() < 1 ? r.warmup() : 0;
-                return new TrainConfig(task.cliName(), model, method.cliName(), 8, 8, method == Method.LORA ? 8 : 1,
-                        method == Method.LORA ? 16 : r.alpha() / 8, "gaussian", 0, null, null, r.lr(), r.epochs(), 0, r.batch(),
-                        r.maxLen(), warmupSteps, warmupRatio, r.weightDecay(), r.clsDropout(), r.gamma(), "released", 1.0, 0, 500, 42,
-                        0, 0, 0, false, "paper", null, null, false);
+                if (adapter) {
+                    b.adapter(AdapterMethods.forName(method, MethodOptions.empty()).paperOptions(r.alpha(), r.gamma()));
+                }
+                return b.lr(r.lr()).epochs(r.epochs()).batch(r.batch()).maxLen(r.maxLen())
+                        .warmupSteps(r.warmup() >= 1 ? (int) r.warmup() : 0).warmupRatio(r.warmup() < 1 ? r.warmup() : 0)
+                        .weightDecay(r.weightDecay()).clsDropout(r.clsDropout()).saveEvery(500).preset("paper");
             }
             default -> throw new IllegalArgumentException("unknown preset '" + preset + "' (cpu or paper)");
         }

@@ -1,5 +1,7 @@
 package dev.dcft.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.dcft.io.AtomicFiles;
@@ -85,7 +87,11 @@ public final class RunDirectory {
     }
 
     public TrainConfig readConfig() throws IOException {
-        return JSON.readValue(Files.readString(configFile()), TrainConfig.class);
+        JsonNode tree = JSON.readTree(Files.readString(configFile()));
+        if (!(tree instanceof ObjectNode o)) {
+            throw new IOException(configFile() + ": expected a JSON object");
+        }
+        return JSON.treeToValue(TrainConfig.upgrade(o), TrainConfig.class);
     }
 
     /**

@@ -3,9 +3,9 @@ package dev.dcft.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.dcft.adapters.AdapterLayer;
 import dev.dcft.adapters.AdapterSpec;
 import dev.dcft.adapters.Adapters;
-import dev.dcft.adapters.dcft.DcftLinear;
 import dev.dcft.data.TaskSpec;
 import dev.dcft.io.HostTensor;
 import dev.dcft.io.ModelFormatException;
@@ -38,7 +38,7 @@ public final class TaskModel {
     private final AdapterSpec spec;
     private final TaskSpec task;
     private final TaskHead head;
-    private final List<DcftLinear> dcftLayers;
+    private final List<AdapterLayer> adapterLayers;
     private boolean backpropToEmbeddings;
 
     public TaskModel(LoadedModel base, AdapterSpec spec, TaskSpec task, double clsDropout, long seed) {
@@ -62,8 +62,7 @@ public final class TaskModel {
         this.head = task.isQuestionAnswering() ? new QaHead(base.manager(), encoder.config().hiddenSize, seed + 1)
                 : new ClassificationHead(base.manager(), encoder.config().hiddenSize, task.numLabels(), (float) clsDropout, seed + 1);
         headModule().namedParameters().values().forEach(p -> p.setTrainable(true));
-        this.dcftLayers = Adapters.layers(encoder).values().stream()
-                .filter(l -> l instanceof DcftLinear).map(l -> (DcftLinear) l).toList();
+        this.adapterLayers = List.copyOf(Adapters.layers(encoder).values());
     }
 
     public Encoder encoder() {
@@ -82,8 +81,9 @@ public final class TaskModel {
         return spec;
     }
 
-    public List<DcftLinear> dcftLayers() {
-        return dcftLayers;
+    /** The adapter layers put on the encoder (none for the baselines). */
+    public List<AdapterLayer> adapterLayers() {
+        return adapterLayers;
     }
 
     public void setTraining(boolean training) {

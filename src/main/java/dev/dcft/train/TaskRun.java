@@ -1,10 +1,6 @@
 package dev.dcft.train;
 
 import dev.dcft.adapters.AdapterSpec;
-import dev.dcft.adapters.Method;
-import dev.dcft.adapters.TargetModules;
-import dev.dcft.adapters.dcft.DcftConfig;
-import dev.dcft.adapters.lora.LoraConfig;
 import dev.dcft.data.DataLocator;
 import dev.dcft.data.Example;
 import dev.dcft.data.GlueReader;
@@ -43,16 +39,7 @@ public final class TaskRun {
 
     /** The run's adapter, its default target_modules those of the base's architecture. */
     public static AdapterSpec spec(TrainConfig c, List<String> defaultTargets) {
-        Method m = Method.parse(c.method());
-        TargetModules targets = TargetModules.of(c.targets(), c.targetRegex(), defaultTargets);
-        return switch (m) {
-            case DCFT -> AdapterSpec.dcft(new DcftConfig(c.kernel(), c.stride(), c.rank(), c.alpha(), DcftConfig.Init.parse(c.init()),
-                    c.adapterDropout(), targets));
-            case LORA -> AdapterSpec.lora(c.lora() == null ? new LoraConfig(c.rank(), c.alpha(), c.adapterDropout(), targets)
-                    : new LoraConfig(c.rank(), c.alpha(), c.adapterDropout(), targets, c.lora().rslora(), c.lora().rankPattern(),
-                            c.lora().alphaPattern(), "none", false));
-            default -> AdapterSpec.of(m);
-        };
+        return c.spec(defaultTargets);
     }
 
     /** The run's data: its GLUE task, or its own files. */
@@ -290,7 +277,7 @@ public final class TaskRun {
      */
     private static LoadedModel loadBase(TrainConfig config, Consumer<String> notes) {
         Precision.Choice p = config.precisionMode().resolve();
-        if (p.bf16() && Method.parse(config.method()) == Method.FULL) {
+        if (p.bf16() && AdapterSpec.baseline(config.method()) != null && AdapterSpec.baseline(config.method()).isFull()) {
             throw new IllegalArgumentException("--precision bf16 stores the frozen base in bfloat16, but full fine-tuning has no frozen"
                     + " base: use --precision fp32");
         }

@@ -2,7 +2,6 @@ package dev.dcft.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.dcft.adapters.dcft.OrthogonalRegularizer;
 import dev.dcft.engine.Engines;
 import dev.dcft.model.EncoderInput;
 import dev.dcft.model.TokenBatch;
@@ -109,7 +108,7 @@ public final class Trainer {
         Evaluator evaluator = new Evaluator(64, (d, t) -> evalProgress.update(d, t));
         int total = totalSteps();
         LinearSchedule schedule = new LinearSchedule(config.lr(), config.warmup(total), total);
-        OrthogonalRegularizer reg = new OrthogonalRegularizer(config.gamma(), OrthogonalRegularizer.Form.parse(config.regForm()));
+        dev.dcft.adapters.AuxiliaryLoss reg = model.spec().hasAdapters() ? model.spec().config().auxiliaryLoss() : null;
 
         Checkpoint.State state = new Checkpoint.State(0, 0, Double.NEGATIVE_INFINITY, -1, Map.of(), 0, 0, Map.of(), -1);
         if (resume) {

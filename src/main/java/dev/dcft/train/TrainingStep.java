@@ -4,7 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-import dev.dcft.adapters.dcft.OrthogonalRegularizer;
+import dev.dcft.adapters.AuxiliaryLoss;
 import dev.dcft.model.EncoderInput;
 import dev.dcft.model.nn.Parameter;
 import dev.dcft.model.nn.Scope;
@@ -12,7 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One optimisation step: forward, loss (plus the DCFT regulariser), backward, global-norm
+ * One optimisation step: forward, loss (plus the method's auxiliary loss, DCFT's regulariser), backward, global-norm
  * clipping, AdamW, gradients cleared. Shared by the trainer and the benchmark, so what is
  * measured is what trains.
  */
@@ -27,16 +27,16 @@ public final class TrainingStep {
     private final TaskModel model;
     private final Map<String, Parameter> params;
     private final AdamW optimizer;
-    private final OrthogonalRegularizer regularizer;
+    private final AuxiliaryLoss auxiliary;
     private final double clipNorm;
     private final java.util.Set<String> head = new java.util.HashSet<>();
 
-    public TrainingStep(TaskModel model, Map<String, Parameter> params, AdamW optimizer, OrthogonalRegularizer regularizer,
-            double clipNorm) {
+    /** {@code auxiliary}: the method's extra loss ({@link dev.dcft.adapters.MethodConfig#auxiliaryLoss}), or null. */
+    public TrainingStep(TaskModel model, Map<String, Parameter> params, AdamW optimizer, AuxiliaryLoss auxiliary, double clipNorm) {
         this.model = model;
         this.params = params;
         this.optimizer = optimizer;
-        this.regularizer = regularizer;
+        this.auxiliary = auxiliary;
         this.clipNorm = clipNorm;
         params.keySet().stream().filter(model::isHead).forEach(head::add);
     }
@@ -50,8 +50,8 @@ public final class TrainingStep {
         NDArray objective;
         try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
             loss = model.loss(scope, model.logits(in), targets);
-            boolean regularise = regularizer != null && regularizer.gamma() > 0 && !model.dcftLayers().isEmpty();
-            objective = regularise ? loss.add(regularizer.penalty(scope, model.dcftLayers())) : loss;
+            NDArray extra = auxiliary == null ? null : auxiliary.loss(scope, model.adapterLayers());
+            objective = extra != null ? loss.add(extra) : loss;
             gc.backward(objective);
         }
         double lossValue = loss.getFloat();

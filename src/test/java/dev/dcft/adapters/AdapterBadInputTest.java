@@ -37,7 +37,7 @@ class AdapterBadInputTest {
         base = tmp.resolve("base");
         TestModels.writeTinyHfDirectory(base, false, 4);
         adapter = tmp.resolve("adapter");
-        AdapterSpec spec = AdapterSpec.dcft(new DcftConfig(8, 8, 1, 4, DcftConfig.Init.GAUSSIAN, 0,
+        AdapterSpec spec = AdapterSpec.of(new DcftConfig(8, 8, 1, 4, DcftConfig.Init.GAUSSIAN, 0,
                 TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES)));
         try (LoadedModel m = ModelLoader.load(base.toString())) {
             Adapters.apply(m.model(), spec, m.manager(), 1);

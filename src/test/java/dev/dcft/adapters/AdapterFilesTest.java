@@ -44,11 +44,11 @@ class AdapterFilesTest {
     }
 
     static AdapterSpec dcft() {
-        return AdapterSpec.dcft(new DcftConfig(4, 2, 2, 3, DcftConfig.Init.GAUSSIAN, 0, TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES)));
+        return AdapterSpec.of(new DcftConfig(4, 2, 2, 3, DcftConfig.Init.GAUSSIAN, 0, TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES)));
     }
 
     static AdapterSpec lora() {
-        return AdapterSpec.lora(new LoraConfig(4, 8, 0.1, TargetModules.names(List.of("query", "value"))));
+        return AdapterSpec.of(new LoraConfig(4, 8, 0.1, TargetModules.names(List.of("query", "value"))));
     }
 
     /** Builds an adapter with non-trivial values, saves it, returns the unmerged outputs. */

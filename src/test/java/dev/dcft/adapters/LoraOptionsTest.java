@@ -201,7 +201,7 @@ class LoraOptionsTest {
     void dcftRefusesFieldsItDoesNotHave() throws IOException {
         Path dir = tmp.resolve("dcft");
         try (LoadedModel m = ModelLoader.load(ROOT.resolve("bert-tiny").toString(), Precision.FP32)) {
-            AdapterSpec spec = AdapterSpec.dcft(new dev.dcft.adapters.dcft.DcftConfig(4, 4, 1, 4, dev.dcft.adapters.dcft.DcftConfig.Init.GAUSSIAN,
+            AdapterSpec spec = AdapterSpec.of(new dev.dcft.adapters.dcft.DcftConfig(4, 4, 1, 4, dev.dcft.adapters.dcft.DcftConfig.Init.GAUSSIAN,
                     0, TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES)));
             Adapters.apply(m.model(), spec, m.manager(), 1);
             PeftAdapterFiles.save(dir, spec, "tiny", m.model(), Map.of(), List.of(), null, false);
@@ -233,8 +233,8 @@ class LoraOptionsTest {
                 .get("base_model.model.encoder.layer.2.attention.self.query.lora_A.weight").shape()).boxed().toList());
         assertEquals(3, a.adapterTensors().get("base_model.model.encoder.layer.1.output.dense.lora_B.weight").shape()[1]);
         assertEquals(2, a.adapterTensors().get("base_model.model.encoder.layer.1.attention.output.dense.lora_B.weight").shape()[1]);
-        assertEquals(16 / Math.sqrt(2), a.spec().lora().scaleFor("encoder.layer.0.attention.self.value"), 1e-12);
-        assertEquals(8 / Math.sqrt(4), a.spec().lora().scaleFor("encoder.layer.0.attention.self.query"), 1e-12);
+        assertEquals(16 / Math.sqrt(2), ((dev.dcft.adapters.lora.LoraConfig) a.spec().config()).scaleFor("encoder.layer.0.attention.self.value"), 1e-12);
+        assertEquals(8 / Math.sqrt(4), ((dev.dcft.adapters.lora.LoraConfig) a.spec().config()).scaleFor("encoder.layer.0.attention.self.query"), 1e-12);
         CliRunner.Result bad = CliRunner.run("train", "--task", "sst2", "--method", "dcft", "--rslora", "--out", tmp.resolve("x").toString());
         CliRunner.assertOneLineError(bad, "--rslora");
     }
@@ -250,8 +250,8 @@ class LoraOptionsTest {
         Path run = tmp.resolve("run-" + arch);
         dev.dcft.train.RunDirectory dir = new dev.dcft.train.RunDirectory(run);
         dir.create(false);
-        dev.dcft.train.TrainConfig b = dev.dcft.train.Presets.base("cpu", dev.dcft.data.GlueTask.SST2, Method.LORA,
-                ROOT.resolve(arch + "-tiny").toAbsolutePath().toString());
+        dev.dcft.train.TrainConfig b = dev.dcft.train.Presets.base("cpu", dev.dcft.data.GlueTask.SST2, "lora",
+                ROOT.resolve(arch + "-tiny").toAbsolutePath().toString()).build();
         dir.writeConfig(b);
         Path adapter = dir.adapter();
         Files.createDirectories(adapter);

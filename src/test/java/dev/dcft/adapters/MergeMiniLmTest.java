@@ -65,16 +65,16 @@ class MergeMiniLmTest {
 
     @Test
     void dcftKernel8() {
-        check(AdapterSpec.dcft(new DcftConfig(8, 8, 1, 4, DcftConfig.Init.GAUSSIAN, 0, TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES))), "dcft d=8");
+        check(AdapterSpec.of(new DcftConfig(8, 8, 1, 4, DcftConfig.Init.GAUSSIAN, 0, TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES))), "dcft d=8");
     }
 
     @Test
     void dcftKernel4Stride2Rank2() {
-        check(AdapterSpec.dcft(new DcftConfig(4, 2, 2, 4, DcftConfig.Init.GAUSSIAN, 0, TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES))), "dcft d=4 t=2 r=2");
+        check(AdapterSpec.of(new DcftConfig(4, 2, 2, 4, DcftConfig.Init.GAUSSIAN, 0, TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES))), "dcft d=4 t=2 r=2");
     }
 
     @Test
     void loraRank8() {
-        check(AdapterSpec.lora(new LoraConfig(8, 16, 0, TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES))), "lora r=8");
+        check(AdapterSpec.of(new LoraConfig(8, 16, 0, TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES))), "lora r=8");
     }
 }

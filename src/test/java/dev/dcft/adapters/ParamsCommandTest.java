@@ -78,14 +78,14 @@ class ParamsCommandTest {
         JsonNode dcft = params("--model", "minilm-l6", "--kernel", "4", "--stride", "2", "--rank", "2");
         JsonNode lora = params("--model", "minilm-l6", "--method", "lora", "--rank", "8");
         try (LoadedModel m = ModelLoader.load("minilm-l6")) {
-            Adapters.apply(m.model(), AdapterSpec.dcft(new DcftConfig(4, 2, 2, 4, DcftConfig.Init.GAUSSIAN, 0,
+            Adapters.apply(m.model(), AdapterSpec.of(new DcftConfig(4, 2, 2, 4, DcftConfig.Init.GAUSSIAN, 0,
                     TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES))), m.manager(), 0);
             long trainable = m.model().namedParameters().values().stream().filter(p -> p.trainable()).mapToLong(p -> p.numel()).sum();
             assertEquals(dcft.get("trainable").asLong(), trainable);
             assertEquals(trainable, Adapters.adapterParameterCount(m.model()));
         }
         try (LoadedModel m = ModelLoader.load("minilm-l6")) {
-            Adapters.apply(m.model(), AdapterSpec.lora(new LoraConfig(8, 16, 0, TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES))), m.manager(), 0);
+            Adapters.apply(m.model(), AdapterSpec.of(new LoraConfig(8, 16, 0, TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES))), m.manager(), 0);
             long trainable = m.model().namedParameters().values().stream().filter(p -> p.trainable()).mapToLong(p -> p.numel()).sum();
             assertEquals(lora.get("trainable").asLong(), trainable);
             // the shipped config.json agrees with the one read from the ONNX graph

@@ -91,7 +91,7 @@ class RegularizerAndLifecycleTest {
         TestModels.writeTinyHfDirectory(base, false, 8);
         try (LoadedModel m = ModelLoader.load(base.toString())) {
             float[] before = AdapterFixtures.lastHidden(m);
-            Adapters.apply(m.model(), AdapterSpec.dcft(new DcftConfig(8, 8, 1, 4, DcftConfig.Init.ZERO, 0,
+            Adapters.apply(m.model(), AdapterSpec.of(new DcftConfig(8, 8, 1, 4, DcftConfig.Init.ZERO, 0,
                     TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES))), m.manager(), 3);
             assertEquals(0.0, AdapterFixtures.maxAbsDiff(before, AdapterFixtures.lastHidden(m)));
         }
@@ -106,8 +106,8 @@ class RegularizerAndLifecycleTest {
         Path base = tmp.resolve("leak");
         TestModels.writeTinyHfDirectory(base, false, 9);
         for (AdapterSpec spec : List.of(
-                AdapterSpec.dcft(new DcftConfig(4, 2, 1, 4, DcftConfig.Init.GAUSSIAN, 0.1, TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES))),
-                AdapterSpec.lora(new LoraConfig(2, 4, 0.1, TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES))))) {
+                AdapterSpec.of(new DcftConfig(4, 2, 1, 4, DcftConfig.Init.GAUSSIAN, 0.1, TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES))),
+                AdapterSpec.of(new LoraConfig(2, 4, 0.1, TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES))))) {
             try (LoadedModel m = ModelLoader.load(base.toString())) {
                 Encoder model = m.model();
                 Adapters.apply(model, spec, m.manager(), 1);
@@ -130,7 +130,7 @@ class RegularizerAndLifecycleTest {
                     }
                     int now = ((BaseNDManager) m.manager()).getManagedArrays().size();
                     if (before >= 0) {
-                        assertEquals(before, now, spec.method() + ": arrays in the model manager after step " + step);
+                        assertEquals(before, now, spec.methodName() + ": arrays in the model manager after step " + step);
                     }
                     before = now;
                 }
@@ -142,7 +142,7 @@ class RegularizerAndLifecycleTest {
     void headTensorsTravelWithTheAdapter() throws Exception {
         Path base = tmp.resolve("head");
         TestModels.writeTinyHfDirectory(base, false, 10);
-        AdapterSpec spec = AdapterSpec.lora(new LoraConfig(2, 4, 0, TargetModules.names(List.of("query"))));
+        AdapterSpec spec = AdapterSpec.of(new LoraConfig(2, 4, 0, TargetModules.names(List.of("query"))));
         Path dir = tmp.resolve("adapter");
         try (LoadedModel m = ModelLoader.load(base.toString())) {
             Adapters.apply(m.model(), spec, m.manager(), 1);

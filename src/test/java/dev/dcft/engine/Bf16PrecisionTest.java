@@ -174,7 +174,7 @@ class Bf16PrecisionTest {
     @Test
     void adapterGradientsInBf16MatchFloat32FiniteDifferences() {
         Engines.gradientsOff();
-        AdapterSpec spec = AdapterSpec.dcft(new DcftConfig(4, 4, 1, 8, DcftConfig.Init.GAUSSIAN, 0,
+        AdapterSpec spec = AdapterSpec.of(new DcftConfig(4, 4, 1, 8, DcftConfig.Init.GAUSSIAN, 0,
                 TargetModules.names(List.of("encoder.layer.0.attention.self.query", "encoder.layer.1.output.dense"))));
         TokenBatch batch = batch(2, 10);
         try (LoadedModel f = tiny(Precision.FP32); LoadedModel b = tiny(Precision.BF16)) {

@@ -380,7 +380,7 @@ class ServeTest {
             }
         }
         // The rounding is bfloat16's: nearest, ties to even.
-        Numbers n = Numbers.of(new float[] {1f + 1f / 256, 1f + 3f / 256, -2.5f, 3.14159265f}, true);
+        dev.dcft.adapters.serving.Numbers n = dev.dcft.adapters.serving.Numbers.of(new float[] {1f + 1f / 256, 1f + 3f / 256, -2.5f, 3.14159265f}, true);
         assertEquals(1f, n.get(0));
         assertEquals(1f + 4f / 256, n.get(1));
         assertEquals(-2.5f, n.get(2));

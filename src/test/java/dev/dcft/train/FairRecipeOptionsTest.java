@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.dcft.adapters.Method;
+import dev.dcft.adapters.MethodOptions;
 import dev.dcft.data.DataSource;
 import dev.dcft.data.Example;
 import dev.dcft.data.GlueReader;
@@ -37,9 +37,9 @@ class FairRecipeOptionsTest {
     Path tmp;
 
     private static TrainConfig rte(double holdout, long seed) {
-        TrainConfig b = Presets.base("cpu", GlueTask.RTE, Method.DCFT, "minilm-l6");
-        return new TrainConfig("rte", "minilm-l6", "dcft", 8, 8, 1, 4, "gaussian", 0, null, null, 5e-3, 1, 1, 8, 64, 0, 0, 0, 0.1, 0.1,
-                "released", 1.0, 0, 0, seed, 2, 0, 0, false, b.preset(), null, null, false).withHeadAndHoldout(null, null, holdout);
+        return Presets.base("cpu", GlueTask.RTE, "dcft", "minilm-l6").adapter(MethodOptions.empty().with("kernel", 8).with("rank", 1)
+                .with("alpha", 4).with("gamma", 0.1)).lr(5e-3).epochs(1).maxSteps(1).batch(8).maxLen(64).warmupSteps(0).warmupRatio(0)
+                .weightDecay(0).clsDropout(0.1).clipNorm(1.0).evalEvery(0).saveEvery(0).seed(seed).threads(2).holdout(holdout).build();
     }
 
     private static Set<Integer> lines(List<Example> examples) {
@@ -96,11 +96,12 @@ class FairRecipeOptionsTest {
     void headAndAdapterGetTheirOwnRatesInOneAdamWStep() throws Exception {
         Path model = tmp.resolve("tiny");
         TestModels.writeTinyHfDirectory(model, true, 5);
-        TrainConfig b = Presets.base("cpu", GlueTask.SST2, Method.LORA, model.toString());
         double lr = 1e-2;
         double headLr = 1e-3;
-        TrainConfig c = new TrainConfig("sst2", model.toString(), "lora", 8, 8, 2, 4, "gaussian", 0, null, null, lr, 1, 1, 8, 32, 0, 0,
-                0, 0, 0, "released", 0, 0, 0, 11, 2, 16, 16, false, b.preset(), null, null, false).withHeadAndHoldout(headLr, 0.0, 0); // decay per group: weightDecayPerGroup
+        TrainConfig c = Presets.base("cpu", GlueTask.SST2, "lora", model.toString()).adapter(MethodOptions.empty().with("rank", 2)
+                .with("alpha", 4)).lr(lr).epochs(1).maxSteps(1).batch(8).maxLen(32).warmupSteps(0).warmupRatio(0).weightDecay(0)
+                .clsDropout(0).clipNorm(0).evalEvery(0).saveEvery(0).seed(11).threads(2).trainLimit(16).evalLimit(16).headLr(headLr)
+                .headWeightDecay(0.0).build(); // decay per group: weightDecayPerGroup
         Map<String, float[]> before = new LinkedHashMap<>();
         try (LoadedModel base = ModelLoader.load(model.toString(), Precision.FP32)) {
             TaskModel m = new TaskModel(base, TaskRun.spec(c, dev.dcft.model.bert.BertArchitecture.TARGET_MODULES), GlueTask.SST2.spec(), 0, c.seed());

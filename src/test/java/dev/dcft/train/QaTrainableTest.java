@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dcft.adapters.AdapterSpec;
-import dev.dcft.adapters.Method;
 import dev.dcft.adapters.TargetModules;
 import dev.dcft.adapters.dcft.DcftConfig;
 import dev.dcft.data.GlueTask;
@@ -31,7 +30,7 @@ class QaTrainableTest {
     private static final int LAYERS = 2;
     private static final int FFN = 64;
 
-    private static final AdapterSpec DCFT = AdapterSpec.dcft(new DcftConfig(8, 8, 1, 4, DcftConfig.Init.GAUSSIAN, 0,
+    private static final AdapterSpec DCFT = AdapterSpec.of(new DcftConfig(8, 8, 1, 4, DcftConfig.Init.GAUSSIAN, 0,
             TargetModules.names(dev.dcft.model.bert.BertArchitecture.TARGET_MODULES)));
 
     @TempDir
@@ -80,7 +79,7 @@ class QaTrainableTest {
         }
         try (LoadedModel base = bertWithPooler()) {
             long all = base.model().namedParameters().values().stream().mapToLong(p -> p.numel()).sum();
-            TaskModel full = new TaskModel(base, AdapterSpec.of(Method.FULL), SquadTask.spec(false), 0, 1);
+            TaskModel full = new TaskModel(base, AdapterSpec.full(), SquadTask.spec(false), 0, 1);
             assertEquals(all - pooler + qaHead, full.trainableCount(), "full fine-tuning for QA: every base weight but the pooler");
         }
     }

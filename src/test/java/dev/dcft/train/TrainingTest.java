@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.dcft.adapters.Method;
+import dev.dcft.adapters.MethodOptions;
 import dev.dcft.data.DataLocator;
 import dev.dcft.data.GlueReader;
 import dev.dcft.data.GlueTask;
@@ -33,18 +33,20 @@ class TrainingTest {
     Path tmp;
 
     static TrainConfig tinyConfig(String model, int steps) {
-        TrainConfig b = Presets.base("cpu", GlueTask.SST2, Method.DCFT, model);
-        return new TrainConfig("sst2", model, "dcft", 8, 8, 1, 4, "gaussian", 0.1, null, null, 5e-3, 1, steps, 8, 32, 0, 0.1,
-                0.01, 0.1, 0.1, "released", 1.0, 6, 5, 7, 2, 96, 40, false, b.preset(), null, null, false);
+        return Presets.base("cpu", GlueTask.SST2, "dcft", model).adapter(MethodOptions.empty().with("kernel", 8).with("rank", 1)
+                .with("alpha", 4).with("adapter-dropout", 0.1).with("gamma", 0.1)).lr(5e-3).epochs(1).maxSteps(steps).batch(8)
+                .maxLen(32).warmupSteps(0).warmupRatio(0.1).weightDecay(0.01).clsDropout(0.1).clipNorm(1.0).evalEvery(6).saveEvery(5)
+                .seed(7).threads(2).trainLimit(96).evalLimit(40).build();
     }
 
     /** DCFT on an SST-2 subset with the embedded MiniLM beats the majority class by a wide margin. */
     @Test
     void dcftOnSst2Learns() throws Exception {
         TestModels.minilm(); // fixes the thread count for the JVM
-        TrainConfig b = Presets.base("cpu", GlueTask.SST2, Method.DCFT, "minilm-l6");
-        TrainConfig c = new TrainConfig("sst2", "minilm-l6", "dcft", 8, 8, 1, 4, "gaussian", 0, null, null, 5e-3, 1, 120, 16, 64, 0,
-                0.1, 0.01, 0.1, 0.1, "released", 1.0, 60, 0, 42, 2, 2000, 400, false, b.preset(), null, null, false);
+        TrainConfig c = Presets.base("cpu", GlueTask.SST2, "dcft", "minilm-l6").adapter(MethodOptions.empty().with("kernel", 8)
+                .with("rank", 1).with("alpha", 4).with("gamma", 0.1)).lr(5e-3).epochs(1).maxSteps(120).batch(16).maxLen(64)
+                .warmupSteps(0).warmupRatio(0.1).weightDecay(0.01).clsDropout(0.1).clipNorm(1.0).evalEvery(60).saveEvery(0).seed(42)
+                .threads(2).trainLimit(2000).evalLimit(400).build();
         TaskRun.Outcome o = TaskRun.train(c, SharedData.root(), tmp.resolve("sst2"), false, false, (s, t, e, l, r) -> { }, t -> { });
         var dev = GlueReader.read(DataLocator.resolve(SharedData.root()).file(GlueTask.SST2, "dev.tsv"), GlueTask.SST2, false)
                 .examples().subList(0, 400);

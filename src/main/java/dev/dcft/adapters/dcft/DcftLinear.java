@@ -66,8 +66,10 @@ public final class DcftLinear extends AdapterLinear {
     }
 
     /** Benchmark baseline only: rebuild the full D every forward pass instead of the factorised product. */
-    public void setMaterialized(boolean materialized) {
+    @Override
+    public boolean setMaterialized(boolean materialized) {
         this.materialized = materialized;
+        return true;
     }
 
     /** {@code s * Delta}, {@code [out, in]}, in the given scope. */

@@ -19,7 +19,7 @@ import java.util.Locale;
  * computes: the Frobenius norm {@code ||A A^T - I||_F} (for rank 1: {@code | ||a||^2 - 1 |});
  * {@link Form#PAPER} is the paper's squared norm. The kernel C is not regularised.
  */
-public final class OrthogonalRegularizer {
+public final class OrthogonalRegularizer implements dev.dcft.adapters.AuxiliaryLoss {
     public enum Form {
         RELEASED, PAPER;
 
@@ -49,6 +49,13 @@ public final class OrthogonalRegularizer {
 
     public Form form() {
         return form;
+    }
+
+    /** The penalty on the model's DCFT layers; null when there are none or gamma is 0. */
+    @Override
+    public NDArray loss(NDManager scope, Collection<dev.dcft.adapters.AdapterLayer> layers) {
+        List<DcftLinear> dcft = layers.stream().filter(DcftLinear.class::isInstance).map(DcftLinear.class::cast).toList();
+        return gamma > 0 && !dcft.isEmpty() ? penalty(scope, dcft) : null;
     }
 
     /**

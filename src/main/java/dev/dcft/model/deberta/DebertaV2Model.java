@@ -61,6 +61,11 @@ public final class DebertaV2Model extends Encoder {
         return pooler.forward(lastHidden);
     }
 
+    @Override
+    public java.util.function.UnaryOperator<NDArray> poolerActivation() {
+        return dev.dcft.model.nn.Activations.byName(config.poolerHiddenAct);
+    }
+
     /** A checkpoint without {@code pooler.dense} gets one drawn from N(0, initializer_range^2), bias 0, as Hugging Face does. */
     @Override
     public void ensureClassificationPooler(NDManager manager, long seed) {

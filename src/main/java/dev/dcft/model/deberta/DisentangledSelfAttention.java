@@ -61,12 +61,12 @@ final class DisentangledSelfAttention extends Module {
             NDArray r = Activations.dropout(rel, c.hiddenDropout, isTraining()).expandDims(0);
             long span2 = r.getShape().get(1);
             if (c2p) {
-                NDArray posKey = split(proj(c.shareAttKey ? "key_proj" : "pos_key_proj", r), 1, span2);
+                NDArray posKey = splitShared(c.shareAttKey ? "key_proj" : "pos_key_proj", r, b, span2);
                 NDArray c2pAtt = q.matMul(posKey.transpose(0, 1, 3, 2));
                 scores = scores.add(c2pAtt.gather(index.c2p(), -1));
             }
             if (p2c) {
-                NDArray posQuery = Scalars.mul(split(proj(c.shareAttKey ? "query_proj" : "pos_query_proj", r), 1, span2), scale);
+                NDArray posQuery = Scalars.mul(splitShared(c.shareAttKey ? "query_proj" : "pos_query_proj", r, b, span2), scale);
                 NDArray p2cAtt = k.matMul(posQuery.transpose(0, 1, 3, 2));
                 scores = scores.add(p2cAtt.gather(index.p2c(), -1).transpose(0, 1, 3, 2));
             }
@@ -78,6 +78,19 @@ final class DisentangledSelfAttention extends Module {
 
     private NDArray proj(String name, NDArray x) {
         return ((LinearLayer) child(name)).forward(x);
+    }
+
+    /**
+     * The relative embeddings {@code r} {@code [1, 2 span, H]} through projection {@code name}, split
+     * into heads: once for the whole batch, or once per sequence where the projection differs per
+     * sequence (a server batch mixing adapters).
+     */
+    private NDArray splitShared(String name, NDArray r, long b, long span2) {
+        LinearLayer layer = (LinearLayer) child(name);
+        if (!layer.variesPerSequence()) {
+            return split(layer.forward(r), 1, span2);
+        }
+        return split(layer.forward(r.broadcast(new ai.djl.ndarray.types.Shape(b, span2, r.getShape().get(2)))), b, span2);
     }
 
     private NDArray split(NDArray x, long b, long t) {

@@ -12,4 +12,13 @@ public interface LinearLayer {
     int inFeatures();
 
     int outFeatures();
+
+    /**
+     * Whether the layer computes something different for each sequence of a batch (the server's
+     * routed layers, one adapter per sequence): an input shared by the whole batch, such as
+     * DeBERTa's relative position embeddings, must then be given once per sequence.
+     */
+    default boolean variesPerSequence() {
+        return false;
+    }
 }

@@ -198,9 +198,9 @@ class DebertaV2DefinitionTest {
         Path dir = tmp.resolve("merge");
         TinyDeberta.write(dir, config, TinyDeberta.randomWeights(config, 23));
         TargetModules six = TargetModules.names(dev.dcft.model.deberta.DebertaV2Architecture.TARGET_MODULES);
-        for (AdapterSpec spec : List.of(AdapterSpec.dcft(new DcftConfig(4, 4, 1, 4, DcftConfig.Init.GAUSSIAN, 0, six)),
-                AdapterSpec.dcft(new DcftConfig(4, 2, 2, 4, DcftConfig.Init.GAUSSIAN, 0, six)),
-                AdapterSpec.lora(new LoraConfig(4, 8, 0, six)))) {
+        for (AdapterSpec spec : List.of(AdapterSpec.of(new DcftConfig(4, 4, 1, 4, DcftConfig.Init.GAUSSIAN, 0, six)),
+                AdapterSpec.of(new DcftConfig(4, 2, 2, 4, DcftConfig.Init.GAUSSIAN, 0, six)),
+                AdapterSpec.of(new LoraConfig(4, 8, 0, six)))) {
             try (LoadedModel m = ModelLoader.load(dir.toString())) {
                 TokenBatch batch = batch();
                 float[][][] before = production(m, batch);
@@ -225,7 +225,7 @@ class DebertaV2DefinitionTest {
                     }
                 }
                 System.out.printf("DeBERTa merge %s: adapter moves outputs by %.3g, merged vs unmerged %.3g%n",
-                        spec.method(), effect, diff);
+                        spec.methodName(), effect, diff);
                 assertTrue(effect > 1e-2, "the adapter changes the output: " + effect);
                 assertTrue(diff <= TOLERANCE, "merged vs unmerged " + diff);
             }

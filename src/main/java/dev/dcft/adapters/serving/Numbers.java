@@ -1,4 +1,4 @@
-package dev.dcft.serve;
+package dev.dcft.adapters.serving;
 
 import java.util.SplittableRandom;
 
@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
  * number, {@code --adapter-storage bf16}: ten thousand bert-base-sized adapters fit in half a
  * gigabyte) widened exactly to float32 when a batch reads them.
  */
-final class Numbers {
+public final class Numbers {
     private final float[] f32;
     private final short[] bf16;
 
@@ -17,7 +17,7 @@ final class Numbers {
     }
 
     /** {@code v} kept as is, or rounded to bfloat16 (nearest, ties to even). */
-    static Numbers of(float[] v, boolean bf16) {
+    public static Numbers of(float[] v, boolean bf16) {
         if (!bf16) {
             return new Numbers(v, null);
         }
@@ -29,16 +29,16 @@ final class Numbers {
         return new Numbers(null, s);
     }
 
-    int length() {
+    public int length() {
         return f32 != null ? f32.length : bf16.length;
     }
 
-    float get(int i) {
+    public float get(int i) {
         return f32 != null ? f32[i] : Float.intBitsToFloat(bf16[i] << 16);
     }
 
     /** Copies all numbers into {@code dst} from {@code offset}. */
-    void copyTo(float[] dst, int offset) {
+    public void copyTo(float[] dst, int offset) {
         if (f32 != null) {
             System.arraycopy(f32, 0, dst, offset, f32.length);
             return;
@@ -49,7 +49,7 @@ final class Numbers {
     }
 
     /** Every number scaled by a random factor in [0.5, 1.5), in the same storage (benchmark copies). */
-    Numbers jitter(SplittableRandom rng) {
+    public Numbers jitter(SplittableRandom rng) {
         float[] out = new float[length()];
         for (int i = 0; i < out.length; i++) {
             out[i] = get(i) * (float) (0.5 + rng.nextDouble());
