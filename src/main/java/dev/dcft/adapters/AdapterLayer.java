@@ -20,6 +20,22 @@ public interface AdapterLayer extends LinearLayer {
         return true;
     }
 
+    /**
+     * The file key of adapter tensor {@code name} after the module path: PEFT's {@code name.weight},
+     * or the bare name where PEFT keeps a plain parameter (DoRA's {@code lora_magnitude_vector}).
+     */
+    default String fileKey(String name) {
+        return name + ".weight";
+    }
+
+    /**
+     * Frozen tensors every layer of the adapter shares (VeRA's random projections), by name: saved
+     * once, as {@code base_model.<name>}, and not part of the module tree. None by default.
+     */
+    default Map<String, Weight> sharedWeights() {
+        return Map.of();
+    }
+
     /** Adds {@code s * Delta} to the base weight; the forward pass then skips the adapter path. */
     void merge();
 

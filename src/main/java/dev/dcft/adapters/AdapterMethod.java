@@ -66,6 +66,11 @@ public interface AdapterMethod {
         return java.util.Map.of();
     }
 
+    /** Names of the tensors its layers share, stored once as {@code base_model.<name>} (VeRA's {@code vera_A}); none by default. */
+    default Set<String> sharedTensorNames() {
+        return Set.of();
+    }
+
     /** Its tensors' names after the module path ({@code lora_A.weight}, {@code lora_B.bias}). */
     Set<String> tensorNames();
 }

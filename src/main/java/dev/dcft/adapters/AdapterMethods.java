@@ -89,4 +89,21 @@ public final class AdapterMethods {
     public static boolean isAdapterTensor(String name) {
         return TENSORS.matcher(name).matches();
     }
+
+    /** Whether {@code name} is a tensor some method's layers share ({@link AdapterMethod#sharedTensorNames}). */
+    public static boolean isSharedTensor(String name) {
+        return ALL.stream().anyMatch(m -> m.sharedTensorNames().contains(name));
+    }
+
+    /** The module path of adapter tensor key {@code key} ({@code <module>.lora_A.weight}, {@code <module>.lora_B.bias}). */
+    public static String moduleOf(String key) {
+        for (AdapterMethod m : ALL) {
+            for (String t : m.tensorNames()) {
+                if (key.endsWith("." + t)) {
+                    return key.substring(0, key.length() - t.length() - 1);
+                }
+            }
+        }
+        throw new IllegalArgumentException("'" + key + "' is not an adapter tensor");
+    }
 }

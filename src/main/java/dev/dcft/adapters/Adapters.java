@@ -27,12 +27,19 @@ public final class Adapters {
         List<String> injected = new ArrayList<>();
         if (spec.hasAdapters()) {
             TargetModules targets = spec.targets();
+            Map<String, Linear> targeted = new LinkedHashMap<>();
             for (Map.Entry<String, Module> e : encoder.namedModules().entrySet()) {
                 String path = e.getKey();
-                if (!(e.getValue() instanceof Linear linear) || !targets.matches(path) || isInsideAdapter(encoder, path)) {
-                    continue;
+                if (e.getValue() instanceof Linear linear && targets.matches(path) && !isInsideAdapter(encoder, path)) {
+                    targeted.put(path, linear);
                 }
-                Module layer = (Module) spec.config().wrap(manager, path, linear, rng.split());
+            }
+            // Its own stream, so that the layers' initialisations are what they were before methods could bind.
+            MethodConfig config = targeted.isEmpty() ? spec.config()
+                    : spec.config().bind(targeted, manager, new SplittableRandom(seed ^ 0x5DEECE66DL));
+            for (Map.Entry<String, Linear> e : targeted.entrySet()) {
+                String path = e.getKey();
+                Module layer = (Module) config.wrap(manager, path, e.getValue(), rng.split());
                 int dot = path.lastIndexOf('.');
                 Module parent = dot < 0 ? encoder : encoder.find(path.substring(0, dot));
                 parent.replaceChild(path.substring(dot + 1), layer);

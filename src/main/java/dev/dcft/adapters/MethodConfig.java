@@ -24,6 +24,15 @@ public interface MethodConfig {
     /** A short human description ({@code DCFT d=8 t=8 r=1}). */
     String describe();
 
+    /**
+     * This configuration bound to the layers it will wrap (path to frozen layer, in module order),
+     * before any is wrapped: a method whose layers share tensors sized by all of them (VeRA) makes
+     * them here, from {@code rng}. Most methods need nothing.
+     */
+    default MethodConfig bind(Map<String, Linear> targeted, NDManager manager, SplittableRandom rng) {
+        return this;
+    }
+
     /** The adapter layer for the frozen {@code base} at {@code path}, initialised from {@code rng}. */
     AdapterLayer wrap(NDManager manager, String path, Linear base, SplittableRandom rng);
 

@@ -46,8 +46,11 @@ public final class PeftAdapterFiles {
 
     /** An adapter read from disk: its spec, base model name, adapter tensors and any head tensors. */
     public record LoadedAdapter(AdapterSpec spec, String baseModel, Map<String, HostTensor> adapterTensors,
-            Map<String, HostTensor> headTensors, JsonNode config, Path dir) {
+            Map<String, HostTensor> headTensors, JsonNode config, Path dir, Map<String, HostTensor> sharedTensors) {
     }
+
+    /** Where tensors shared by every layer are stored ({@code base_model.vera_A}): beside the model, not in it. */
+    public static final String SHARED_PREFIX = "base_model.";
 
     /** The config JSON PEFT would write for this adapter. */
     public static ObjectNode configJson(AdapterSpec spec, String baseModel, List<String> modulesToSave, String taskType) {
@@ -70,9 +73,13 @@ public final class PeftAdapterFiles {
     public static Map<String, HostTensor> adapterTensors(Module root) {
         Map<String, HostTensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, AdapterLayer> e : Adapters.layers(root).entrySet()) {
+            for (Map.Entry<String, Weight> w : e.getValue().sharedWeights().entrySet()) {
+                NDArray v = w.getValue().value();
+                out.putIfAbsent(SHARED_PREFIX + w.getKey(), new HostTensor(v.getShape().getShape(), v.toFloatArray()));
+            }
             for (Map.Entry<String, Weight> w : e.getValue().adapterWeights().entrySet()) {
                 NDArray v = w.getValue().value();
-                out.put(PREFIX + e.getKey() + "." + w.getKey() + ".weight", new HostTensor(v.getShape().getShape(), v.toFloatArray()));
+                out.put(PREFIX + e.getKey() + "." + e.getValue().fileKey(w.getKey()), new HostTensor(v.getShape().getShape(), v.toFloatArray()));
                 if (w.getValue().biasParameter() != null) {
                     NDArray b = w.getValue().biasParameter().value();
                     out.put(PREFIX + e.getKey() + "." + w.getKey() + ".bias", new HostTensor(b.getShape().getShape(), b.toFloatArray()));
@@ -137,9 +144,14 @@ public final class PeftAdapterFiles {
             throw new ModelFormatException(weightsFile, "file not found");
         }
         Map<String, HostTensor> all = SafetensorsReader.read(weightsFile);
-        for (Map.Entry<String, HostTensor> e : all.entrySet()) {
+        Map<String, HostTensor> shared = new LinkedHashMap<>();
+        for (Map.Entry<String, HostTensor> e : new ArrayList<>(all.entrySet())) {
             checkFinite(weightsFile, e.getKey(), e.getValue());
-            if (!e.getKey().startsWith(PREFIX)) {
+            String rest = e.getKey().startsWith(SHARED_PREFIX) ? e.getKey().substring(SHARED_PREFIX.length()) : null;
+            if (rest != null && !e.getKey().startsWith(PREFIX) && AdapterMethods.isSharedTensor(rest)) {
+                shared.put(rest, e.getValue());
+                all.remove(e.getKey());
+            } else if (!e.getKey().startsWith(PREFIX)) {
                 throw new ModelFormatException(weightsFile, "tensor '" + e.getKey() + "' lacks the '" + PREFIX + "' prefix");
             }
         }
@@ -158,7 +170,7 @@ public final class PeftAdapterFiles {
                 head.put(key, e.getValue());
             }
         }
-        return new LoadedAdapter(spec, c.path("base_model_name_or_path").asText(""), adapter, head, c, dir);
+        return new LoadedAdapter(spec, c.path("base_model_name_or_path").asText(""), adapter, head, c, dir, shared);
     }
 
     private static void checkFinite(Path file, String key, HostTensor t) {
@@ -256,8 +268,23 @@ public final class PeftAdapterFiles {
         Map<String, AdapterLayer> layers = Adapters.layers(root);
         Set<String> used = new java.util.HashSet<>();
         for (Map.Entry<String, AdapterLayer> e : layers.entrySet()) {
+            for (Map.Entry<String, Weight> w : e.getValue().sharedWeights().entrySet()) {
+                String key = SHARED_PREFIX + w.getKey();
+                if (used.add(key)) {
+                    HostTensor t = adapter.sharedTensors().get(w.getKey());
+                    long[] want = w.getValue().value().getShape().getShape();
+                    if (t == null) {
+                        throw new ModelFormatException(file, "missing tensor '" + key + "' (shared by every layer)");
+                    }
+                    if (!Arrays.equals(t.shape(), want)) {
+                        throw new ModelFormatException(file, "tensor '" + key + "' has shape " + t.shapeString() + " but the adapted"
+                                + " layers need " + Arrays.toString(want) + " (adapter made for another base model?)");
+                    }
+                    w.getValue().parameter().set(manager.create(t.data(), new Shape(t.shape())));
+                }
+            }
             for (Map.Entry<String, Weight> w : e.getValue().adapterWeights().entrySet()) {
-                String key = PREFIX + e.getKey() + "." + w.getKey() + ".weight";
+                String key = PREFIX + e.getKey() + "." + e.getValue().fileKey(w.getKey());
                 HostTensor t = adapter.adapterTensors().get(key);
                 long[] want = w.getValue().value().getShape().getShape();
                 if (t == null) {
@@ -279,6 +306,12 @@ public final class PeftAdapterFiles {
         for (String module : fileModules) {
             if (!layers.containsKey(module)) {
                 throw new ModelFormatException(file, "module '" + module + "' has tensors but target_modules does not select it");
+            }
+        }
+        for (String name : adapter.sharedTensors().keySet()) {
+            if (!used.contains(SHARED_PREFIX + name)) {
+                throw new ModelFormatException(file, "tensor '" + SHARED_PREFIX + name + "' is not part of the adapter its config describes ("
+                        + adapter.spec().describe() + ")");
             }
         }
         for (String key : adapter.adapterTensors().keySet()) {
@@ -328,8 +361,6 @@ public final class PeftAdapterFiles {
 
     /** The module path of an adapter tensor key ({@code base_model.model.<module>.lora_A.weight} or {@code ...lora_B.bias}). */
     static String moduleOf(String key) {
-        String rest = key.substring(PREFIX.length());
-        int last = rest.lastIndexOf('.');
-        return rest.substring(0, rest.lastIndexOf('.', last - 1));
+        return AdapterMethods.moduleOf(key.substring(PREFIX.length()));
     }
 }

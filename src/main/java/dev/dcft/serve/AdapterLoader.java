@@ -177,10 +177,13 @@ final class AdapterLoader {
         Map<String, Map<String, HostTensor>> byModule = new LinkedHashMap<>();
         for (Map.Entry<String, HostTensor> e : a.adapterTensors().entrySet()) {
             String rest = e.getKey().substring(PeftAdapterFiles.PREFIX.length());
-            String noWeight = rest.endsWith(".weight") ? rest.substring(0, rest.length() - ".weight".length()) : rest;
-            int dot = noWeight.lastIndexOf('.');
-            byModule.computeIfAbsent(noWeight.substring(0, dot), k -> new LinkedHashMap<>()).put(noWeight.substring(dot + 1), e.getValue());
+            String module = dev.dcft.adapters.AdapterMethods.moduleOf(rest);
+            String tensor = rest.substring(module.length() + 1);
+            tensor = tensor.endsWith(".weight") ? tensor.substring(0, tensor.length() - ".weight".length()) : tensor;
+            byModule.computeIfAbsent(module, k -> new LinkedHashMap<>()).put(tensor, e.getValue());
         }
+        // Tensors every layer shares (VeRA's projections) are handed to each layer's served form under their own names.
+        byModule.values().forEach(t -> t.putAll(a.sharedTensors()));
         Map<String, ServedLayer> out = new LinkedHashMap<>();
         for (Map.Entry<String, Map<String, HostTensor>> e : byModule.entrySet()) {
             int[] shape = model.linearShape(e.getKey());
