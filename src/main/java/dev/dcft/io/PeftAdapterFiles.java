@@ -69,6 +69,40 @@ public final class PeftAdapterFiles {
         return o;
     }
 
+    /**
+     * The parameter path in the module tree of each adapter tensor's file key (both without the
+     * PEFT prefix): {@code x.lora_A.weight} is itself, DoRA's {@code x.lora_magnitude_vector} is the
+     * parameter {@code x.lora_magnitude_vector.weight}.
+     */
+    public static Map<String, String> parameterPaths(Module root) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<String, AdapterLayer> e : Adapters.layers(root).entrySet()) {
+            for (String name : e.getValue().adapterWeights().keySet()) {
+                out.put(e.getKey() + "." + e.getValue().fileKey(name), e.getKey() + "." + name + ".weight");
+            }
+        }
+        return out;
+    }
+
+    /** Puts the file's shared tensors ({@code base_model.vera_A}) into the layers of {@code root} that share them. */
+    public static void setSharedTensors(Module root, LoadedAdapter adapter, ai.djl.ndarray.NDManager manager) {
+        Path file = adapter.dir().resolve(WEIGHTS);
+        Set<String> done = new java.util.HashSet<>();
+        for (AdapterLayer layer : Adapters.layers(root).values()) {
+            for (Map.Entry<String, Weight> w : layer.sharedWeights().entrySet()) {
+                if (done.add(w.getKey())) {
+                    setChecked(file, adapter.sharedTensors(), w.getKey(), w.getValue().parameter(), manager);
+                }
+            }
+        }
+        for (String name : adapter.sharedTensors().keySet()) {
+            if (!done.contains(name)) {
+                throw new ModelFormatException(file, "tensor '" + SHARED_PREFIX + name + "' is not part of the adapter its config describes ("
+                        + adapter.spec().describe() + ")");
+            }
+        }
+    }
+
     /** Adapter tensors of {@code root} under PEFT keys. */
     public static Map<String, HostTensor> adapterTensors(Module root) {
         Map<String, HostTensor> out = new LinkedHashMap<>();

@@ -235,7 +235,12 @@ public final class TaskModel {
         Path file = adapter.dir().resolve(PeftAdapterFiles.WEIGHTS);
         Map<String, Parameter> params = trainable();
         Map<String, HostTensor> all = new LinkedHashMap<>(adapter.headTensors());
-        adapter.adapterTensors().forEach((k, v) -> all.put(k.substring(PeftAdapterFiles.PREFIX.length()), v));
+        Map<String, String> paths = PeftAdapterFiles.parameterPaths(base.model());
+        adapter.adapterTensors().forEach((k, v) -> {
+            String key = k.substring(PeftAdapterFiles.PREFIX.length());
+            all.put(paths.getOrDefault(key, key), v);
+        });
+        PeftAdapterFiles.setSharedTensors(base.model(), adapter, base.manager());
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             HostTensor t = all.get(e.getKey());
             long[] want = e.getValue().value().getShape().getShape();
