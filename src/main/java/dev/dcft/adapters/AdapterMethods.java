@@ -18,8 +18,8 @@ import java.util.stream.Collectors;
  */
 public final class AdapterMethods {
     private static final List<AdapterMethod> ALL = List.of(
-            new DcftMethod(),
-            new LoraMethod());
+            DcftMethod.INSTANCE,
+            LoraMethod.INSTANCE);
 
     private static final Pattern TENSORS = Pattern.compile("(.*\\.)?(" + ALL.stream().flatMap(m -> m.tensorNames().stream())
             .distinct().map(Pattern::quote).collect(Collectors.joining("|")) + ")");
