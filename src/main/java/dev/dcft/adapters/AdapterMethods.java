@@ -2,6 +2,7 @@ package dev.dcft.adapters;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dcft.adapters.dcft.DcftMethod;
+import dev.dcft.adapters.dora.DoraMethod;
 import dev.dcft.adapters.lora.LoraMethod;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,6 +20,7 @@ import java.util.stream.Collectors;
 public final class AdapterMethods {
     private static final List<AdapterMethod> ALL = List.of(
             DcftMethod.INSTANCE,
+            DoraMethod.INSTANCE,
             LoraMethod.INSTANCE);
 
     private static final Pattern TENSORS = Pattern.compile("(.*\\.)?(" + ALL.stream().flatMap(m -> m.tensorNames().stream())

@@ -46,10 +46,10 @@ class LoraOptionsTest {
     static final Path ROOT = Path.of("src/test/resources/fixtures/peft");
     static final double TOLERANCE = 1e-4;
     static final ObjectMapper JSON = new ObjectMapper();
-    /** Options the reader honours (the fixture script also writes "dora", which is refused until DoRA exists). */
+    /** Options the reader honours ("dora": PEFT's use_dora, read by the DoRA method). */
     static final List<String> HONOURED = List.of("plain", "regex", "rslora", "patterns", "layers", "layers_no_pattern", "layers_int",
             "exclude", "exclude_regex", "bias_all", "bias_lora_only", "lora_bias", "fan_in_fan_out", "modules_to_save",
-            "init_gaussian_dropout");
+            "init_gaussian_dropout", "dora");
 
     @TempDir
     Path tmp;
@@ -155,12 +155,18 @@ class LoraOptionsTest {
         }
     }
 
-    /** DoRA (until the method exists) and every option we cannot run: one line naming it, exit 1, nothing written. */
+    /** DoRA with lora_bias (PEFT refuses it too) and every option we cannot run: one line naming it, exit 1, nothing written. */
     @Test
     void refusedOptionsAreNamedAndNothingIsWritten() throws IOException {
         Path out = tmp.resolve("out");
-        CliRunner.Result r = CliRunner.run("merge", "--model", ROOT.resolve("bert-tiny").toString(), "--adapter",
-                ROOT.resolve("bert-adapters/dora").toString(), "--out", out.toString());
+        Path doraBias = tmp.resolve("dora-lora-bias");
+        Files.createDirectories(doraBias);
+        Files.copy(ROOT.resolve("bert-adapters/dora").resolve(PeftAdapterFiles.WEIGHTS), doraBias.resolve(PeftAdapterFiles.WEIGHTS));
+        ObjectNode dc = (ObjectNode) JSON.readTree(ROOT.resolve("bert-adapters/dora").resolve(PeftAdapterFiles.CONFIG).toFile());
+        dc.put("lora_bias", true);
+        Files.writeString(doraBias.resolve(PeftAdapterFiles.CONFIG), JSON.writeValueAsString(dc));
+        CliRunner.Result r = CliRunner.run("merge", "--model", ROOT.resolve("bert-tiny").toString(), "--adapter", doraBias.toString(),
+                "--out", out.toString());
         CliRunner.assertOneLineError(r, "use_dora");
         assertFalse(Files.exists(out));
         Map<String, String> refused = Map.of("trainable_token_indices", "[1, 2]", "layer_replication", "[[0, 2], [1, 3]]",

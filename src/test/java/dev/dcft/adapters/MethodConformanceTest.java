@@ -85,7 +85,8 @@ class MethodConformanceTest {
     static final List<Case> CASES = List.of(
             new Case("dcft-d8-t8", "dcft", Map.of("kernel", 8, "stride", 8)),
             new Case("dcft-d4-t2-r2", "dcft", Map.of("kernel", 4, "stride", 2, "rank", 2)),
-            new Case("lora-r4", "lora", Map.of("rank", 4, "alpha", 8)));
+            new Case("lora-r4", "lora", Map.of("rank", 4, "alpha", 8)),
+            new Case("lora-r4-dora", "lora", Map.of("rank", 4, "alpha", 8, "dora", true)));
 
     static final List<String> ARCHITECTURES = List.of("bert", "deberta-v3");
 
@@ -268,14 +269,16 @@ class MethodConformanceTest {
                 }
             }
             assertTrue(!grads.isEmpty(), label + ": some adapter tensor trains");
+            Map<String, double[][]> frozen = new LinkedHashMap<>();
+            tensors.forEach((k, v) -> frozen.put(k, java.util.Arrays.stream(v).map(double[]::clone).toArray(double[][]::new)));
             java.util.function.DoubleSupplier loss = () -> {
-                double[][] delta = NaiveIncrements.scaledDelta(config, path, tensors, in, out);
+                double[][] w = NaiveIncrements.effectiveWeight(config, path, tensors, frozen, w0);
                 double l = 0;
                 for (int n = 0; n < x.length; n++) {
                     for (int j = 0; j < out; j++) {
                         double y = bias[j];
                         for (int i = 0; i < in; i++) {
-                            y += x[n][i] * (w0[j][i] + delta[j][i]);
+                            y += x[n][i] * w[j][i];
                         }
                         l += y * probe[n][j];
                     }

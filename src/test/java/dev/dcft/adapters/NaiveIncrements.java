@@ -5,13 +5,65 @@ import dev.dcft.adapters.lora.LoraConfig;
 import java.util.Map;
 
 /**
- * Each method's scaled increment {@code s Delta} ({@code [out][in]}) by its definition, in float64
- * loops from the layer's tensors (named as in {@link AdapterLayer#adapterWeights}), written from
- * the papers and PEFT's documentation, never from our layers: what {@link MethodConformanceTest}
- * differentiates numerically.
+ * Each method's adapted weight ({@code [out][in]}) by its definition, in float64 loops from the
+ * layer's tensors (named as in {@link AdapterLayer#adapterWeights}), written from the papers and
+ * PEFT's documentation, never from our layers: what {@link MethodConformanceTest} differentiates
+ * numerically. {@code frozen} holds the tensors' values before any perturbation: the parts a
+ * method treats as constants (DoRA's norm) are computed from them.
  */
 final class NaiveIncrements {
     private NaiveIncrements() {
+    }
+
+    static double[][] effectiveWeight(MethodConfig config, String path, Map<String, double[][]> t, Map<String, double[][]> frozen,
+            double[][] w0) {
+        int out = w0.length;
+        int in = w0[0].length;
+        if (config instanceof dev.dcft.adapters.dora.DoraConfig d) {
+            // DoRA: W' = m / ||W0 + s B A||_row (W0 + s B A), the norm detached (a constant: the unperturbed values).
+            double[][] now = plus(w0, loraDelta(t, d.lora().scaleFor(path), in, out));
+            double[][] still = plus(w0, loraDelta(frozen, d.lora().scaleFor(path), in, out));
+            double[][] m = t.get("lora_magnitude_vector");
+            for (int j = 0; j < out; j++) {
+                double norm = 0;
+                for (int i = 0; i < in; i++) {
+                    norm += still[j][i] * still[j][i];
+                }
+                double g = m[j][0] / Math.sqrt(norm);
+                for (int i = 0; i < in; i++) {
+                    now[j][i] *= g;
+                }
+            }
+            return now;
+        }
+        return plus(w0, scaledDelta(config, path, t, in, out));
+    }
+
+    private static double[][] plus(double[][] w0, double[][] delta) {
+        double[][] w = new double[w0.length][w0[0].length];
+        for (int j = 0; j < w0.length; j++) {
+            for (int i = 0; i < w0[0].length; i++) {
+                w[j][i] = w0[j][i] + delta[j][i];
+            }
+        }
+        return w;
+    }
+
+    /** {@code s B A}. */
+    private static double[][] loraDelta(Map<String, double[][]> t, double s, int in, int out) {
+        double[][] a = t.get("lora_A");
+        double[][] b = t.get("lora_B");
+        double[][] delta = new double[out][in];
+        for (int j = 0; j < out; j++) {
+            for (int i = 0; i < in; i++) {
+                double v = 0;
+                for (int k = 0; k < a.length; k++) {
+                    v += b[j][k] * a[k][i];
+                }
+                delta[j][i] = s * v;
+            }
+        }
+        return delta;
     }
 
     static double[][] scaledDelta(MethodConfig config, String path, Map<String, double[][]> t, int in, int out) {
@@ -28,20 +80,7 @@ final class NaiveIncrements {
         }
         if (config instanceof LoraConfig c) {
             // Delta = (alpha / r) B A.
-            double[][] a = t.get("lora_A");
-            double[][] b = t.get("lora_B");
-            double s = c.scaleFor(path);
-            double[][] delta = new double[out][in];
-            for (int j = 0; j < out; j++) {
-                for (int i = 0; i < in; i++) {
-                    double v = 0;
-                    for (int k = 0; k < a.length; k++) {
-                        v += b[j][k] * a[k][i];
-                    }
-                    delta[j][i] = s * v;
-                }
-            }
-            return delta;
+            return loraDelta(t, c.scaleFor(path), in, out);
         }
         throw new AssertionError("no naive definition for " + config.method().name() + ": add one here");
     }
