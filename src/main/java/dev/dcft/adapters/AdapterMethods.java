@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dcft.adapters.dcft.DcftMethod;
 import dev.dcft.adapters.dora.DoraMethod;
 import dev.dcft.adapters.lora.LoraMethod;
+import dev.dcft.adapters.vera.VeraMethod;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,7 +22,8 @@ public final class AdapterMethods {
     private static final List<AdapterMethod> ALL = List.of(
             DcftMethod.INSTANCE,
             DoraMethod.INSTANCE,
-            LoraMethod.INSTANCE);
+            LoraMethod.INSTANCE,
+            VeraMethod.INSTANCE);
 
     private static final Pattern TENSORS = Pattern.compile("(.*\\.)?(" + ALL.stream().flatMap(m -> m.tensorNames().stream())
             .distinct().map(Pattern::quote).collect(Collectors.joining("|")) + ")");

@@ -36,6 +36,24 @@ final class NaiveIncrements {
             }
             return now;
         }
+        if (config instanceof dev.dcft.adapters.vera.VeraConfig) {
+            // VeRA: W' = W0 + diag(lambda_b) B[:out, :] diag(lambda_d) A[:, :in], A and B the shared frozen projections.
+            double[][] a = t.get("vera_A");
+            double[][] b = t.get("vera_B");
+            double[][] lb = t.get("vera_lambda_b");
+            double[][] ld = t.get("vera_lambda_d");
+            double[][] delta = new double[out][in];
+            for (int j = 0; j < out; j++) {
+                for (int i = 0; i < in; i++) {
+                    double v = 0;
+                    for (int k = 0; k < a.length; k++) {
+                        v += b[j][k] * ld[k][0] * a[k][i];
+                    }
+                    delta[j][i] = lb[j][0] * v;
+                }
+            }
+            return plus(w0, delta);
+        }
         return plus(w0, scaledDelta(config, path, t, in, out));
     }
 
