@@ -16,6 +16,10 @@ for path in sys.argv[1:]:
         if rss:
             row += f" {m.get('peak_rss_mb', float('nan')):.0f} |"
         print(row)
+    variants = [(n, m) for n, m in b["methods"].items() if m.get("ratio_to_variant_of") is not None]
+    if variants:
+        print("\nVariants against their base method, paired in the same rounds: " + "; ".join(
+            f"{n} / {m['variant_of']} = {m['ratio_to_variant_of']:.3f}" for n, m in variants) + ".")
     if "inference" in b:
         i = b["inference"]
         print(f"\nInference (encoder forward, no autograd): base {i['base_ms_median']:.0f} ms, merged DCFT d=8 "

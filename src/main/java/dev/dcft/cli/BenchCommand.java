@@ -157,6 +157,7 @@ final class BenchCommand implements Callable<Integer> {
         o.put("batch", batch);
         o.put("seq", seq);
         o.put("threads", Engines.threads());
+        o.set("machine", mapper.valueToTree(dev.dcft.engine.Machine.describe()));
         o.put("steps", steps);
         o.put("warmup", warmup);
         o.put("isolated", isolate);
@@ -202,6 +203,13 @@ final class BenchCommand implements Callable<Integer> {
                 if (rows.containsKey(method.baseName())) {
                     putRatio(m, "ratio_to_fp32", ratio(rounds, e.getKey(), method.baseName(), v[0] / rows.get(method.baseName())[0]));
                 }
+            }
+            // A variant beside its base in the same run (lora-r8-dora and lora-r8, dcft-d8-materialized and dcft-d8): paired too.
+            int dash = method.baseName().lastIndexOf('-');
+            String variantOf = dash > 0 ? method.samePrecision(method.baseName().substring(0, dash)) : null;
+            if (variantOf != null && rows.containsKey(variantOf)) {
+                m.put("variant_of", variantOf);
+                putRatio(m, "ratio_to_variant_of", ratio(rounds, e.getKey(), variantOf, v[0] / rows.get(variantOf)[0]));
             }
             m.put("trainable_params", (long) v[3]);
             if (!Double.isNaN(v[4])) {
@@ -300,6 +308,7 @@ final class BenchCommand implements Callable<Integer> {
         ObjectNode o = mapper.createObjectNode();
         o.put("model", setup.modelName());
         o.put("threads", Engines.threads());
+        o.set("machine", mapper.valueToTree(dev.dcft.engine.Machine.describe()));
         o.put("requests_per_mode_and_round", requests);
         o.put("concurrency", concurrency);
         o.put("inputs_per_request", inputsPerRequest);

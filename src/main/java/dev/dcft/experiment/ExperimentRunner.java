@@ -143,6 +143,7 @@ public final class ExperimentRunner {
         o.set("tokens_per_second", metrics.get("tokens_per_second"));
         o.set("steps", metrics.get("steps"));
         o.set("threads", metrics.get("threads"));
+        o.set("machine", JSON.valueToTree(dev.dcft.engine.Machine.describe())); // where the summary was written: the run's machine
         ObjectNode recipe = o.putObject("recipe");
         for (String k : List.of("method", "kernel", "stride", "rank", "alpha", "lr", "headLr", "epochs", "maxSteps", "batch", "maxLen",
                 "warmupSteps", "warmupRatio", "weightDecay", "headWeightDecay", "clsDropout", "gamma", "targets", "holdout")) {
