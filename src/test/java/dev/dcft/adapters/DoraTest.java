@@ -52,6 +52,99 @@ class DoraTest {
         }
     }
 
+    /**
+     * Near its initial state (magnitude at the base's row norms, so g = m / ||W0 + s B A|| is close to 1) the layer
+     * takes its fused path (the bias inside the product, divided by g): output and gradients of A, B, m and the input
+     * against central finite differences of the float64 definition (the norm a constant), with a bias, non-square.
+     */
+    @ParameterizedTest(name = "{0}x{1}")
+    @CsvSource({"16, 32", "32, 16"})
+    void fusedPathNearTheStartMatchesTheDefinition(int in, int out) {
+        SplittableRandom rng = new SplittableRandom(in * 7 + out);
+        int r = 3;
+        double s = 2.0 / r;
+        double[][] x = DcftDefinitionTest.random(rng, 4, in, 1);
+        double[][] w0 = DcftDefinitionTest.random(rng, out, in, 0.5);
+        double[] bias = DcftDefinitionTest.random(rng, 1, out, 0.5)[0];
+        double[][] probe = DcftDefinitionTest.random(rng, 4, out, 1);
+        double[][] a = DcftDefinitionTest.random(rng, r, in, 0.3);
+        double[][] b = DcftDefinitionTest.random(rng, out, r, 0.05);
+        double[][] m = new double[out][1];
+        for (int o = 0; o < out; o++) {
+            double sq = 0;
+            for (int i = 0; i < in; i++) {
+                sq += w0[o][i] * w0[o][i];
+            }
+            m[o][0] = Math.sqrt(sq) * (1 + 0.1 * (rng.nextDouble() - 0.5)); // g within 5% of 1
+        }
+        java.util.Map<String, double[][]> t = new java.util.LinkedHashMap<>();
+        t.put("lora_A", a);
+        t.put("lora_B", b);
+        t.put("lora_magnitude_vector", m);
+        java.util.Map<String, double[]> grads = new java.util.LinkedHashMap<>();
+        double[] gX;
+        double[] y;
+        MethodConfig config = AdapterMethods.forName("lora", MethodOptions.empty().with("dora", true))
+                .configure(MethodOptions.of(java.util.Map.of("dora", true, "rank", r, "alpha", 2)), TargetModules.names(java.util.List.of("x")));
+        try (NDManager mgr = Engines.newManager()) {
+            dev.dcft.model.nn.Linear base = new dev.dcft.model.nn.Linear(mgr, in, out, true);
+            base.weight().set(DcftDefinitionTest.toArray(mgr, w0, DataType.FLOAT64));
+            base.bias().set(mgr.create(bias));
+            AdapterLayer layer = config.wrap(mgr, "x", base, new SplittableRandom(1));
+            for (var e : layer.adapterWeights().entrySet()) {
+                NDArray v = DcftDefinitionTest.toArray(mgr, t.get(e.getKey()), DataType.FLOAT64).reshape(e.getValue().value().getShape());
+                v.setRequiresGradient(true);
+                e.getValue().parameter().set(v);
+            }
+            try (NDManager step = mgr.newSubManager();
+                    ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getEngine("PyTorch").newGradientCollector()) {
+                NDArray xs = DcftDefinitionTest.toArray(step, x, DataType.FLOAT64);
+                xs.setRequiresGradient(true);
+                NDArray out2 = layer.forward(xs);
+                y = out2.toDoubleArray();
+                gc.backward(out2.mul(DcftDefinitionTest.toArray(step, probe, DataType.FLOAT64)).sum());
+                for (var e : layer.adapterWeights().entrySet()) {
+                    grads.put(e.getKey(), e.getValue().value().getGradient().toDoubleArray());
+                }
+                gX = xs.getGradient().toDoubleArray();
+            }
+        }
+        java.util.Map<String, double[][]> frozen = new java.util.LinkedHashMap<>();
+        t.forEach((k, v) -> frozen.put(k, java.util.Arrays.stream(v).map(double[]::clone).toArray(double[][]::new)));
+        java.util.function.Function<Boolean, double[][]> forward = unused -> {
+            double[][] w = NaiveIncrements.effectiveWeight(config, "x", t, frozen, w0);
+            double[][] out3 = new double[x.length][out];
+            for (int n = 0; n < x.length; n++) {
+                for (int j = 0; j < out; j++) {
+                    double v = bias[j];
+                    for (int i = 0; i < in; i++) {
+                        v += x[n][i] * w[j][i];
+                    }
+                    out3[n][j] = v;
+                }
+            }
+            return out3;
+        };
+        double[][] want = forward.apply(true);
+        for (int n = 0; n < x.length; n++) {
+            for (int j = 0; j < out; j++) {
+                assertEquals(want[n][j], y[n * out + j], 1e-7 * Math.max(1, Math.abs(want[n][j])), "y[" + n + "," + j + "]");
+            }
+        }
+        java.util.function.DoubleSupplier loss = () -> {
+            double[][] o3 = forward.apply(true);
+            double l = 0;
+            for (int n = 0; n < x.length; n++) {
+                for (int j = 0; j < out; j++) {
+                    l += o3[n][j] * probe[n][j];
+                }
+            }
+            return l;
+        };
+        grads.forEach((k, g) -> dev.dcft.testing.FiniteDifferences.check(k, t.get(k), g, loss));
+        dev.dcft.testing.FiniteDifferences.check("x", x, gX, loss);
+    }
+
     @ParameterizedTest(name = "r={0}")
     @CsvSource({"1, 248832", "8, 1410048"})
     void paramsCountsDoraOnDebertaV3Base(int r, long expected) throws Exception {

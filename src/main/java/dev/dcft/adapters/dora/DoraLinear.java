@@ -24,6 +24,8 @@ import java.util.SplittableRandom;
  * {@code h} the dropped-out input.
  */
 public final class DoraLinear extends Module implements AdapterLayer {
+    /** Below this |g| the bias is added after the scaling instead of divided into the fused product. */
+    private static final float MIN_FUSED_SCALE = 0.25f;
     private final Linear base;
     private final Weight a;
     private final Weight b;
@@ -91,6 +93,11 @@ public final class DoraLinear extends Module implements AdapterLayer {
             NDArray scaledBt = Scalars.mulIn(scope, b.value(), scale).transpose().flatten().reshape(rank, out);
             NDArray low = u.matMul(scaledBt);
             if (!dropping) {
+                if (bias != null && !Bf16.isBf16(w0) && g.abs().min().toType(ai.djl.ndarray.types.DataType.FLOAT32, false).getFloat() > MIN_FUSED_SCALE) {
+                    // g (x W0^T + b / g + low) = g (x W0^T + low) + b with the bias inside the fused product: one pass less
+                    // over [N, out]. Only where every g is well away from 0, so that b / g loses nothing (g starts at 1).
+                    return Linear.apply(rows, w0, bias.div(g)).addi(low).mul(g);
+                }
                 NDArray z = Linear.apply(rows, w0, null).addi(low);
                 NDArray y = z.mul(g);
                 return bias == null ? y : y.addi(bias);
