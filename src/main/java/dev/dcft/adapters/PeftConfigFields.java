@@ -43,6 +43,30 @@ public final class PeftConfigFields {
         return t.isTextual() ? TargetModules.regex(t.asText()) : TargetModules.names(strings(t));
     }
 
+    /**
+     * {@code targets} narrowed by PEFT's {@code layers_to_transform} (an index or a list) with
+     * {@code layers_pattern}, and carrying {@code modules_to_save}: the fields LoRA and VeRA read alike.
+     */
+    public static TargetModules layersAndSavedModules(JsonNode c, TargetModules targets) {
+        JsonNode layers = c.get("layers_to_transform");
+        if (layers != null && !layers.isNull() && !(layers.isArray() && layers.isEmpty())) {
+            List<Integer> idx = new ArrayList<>();
+            if (layers.isInt()) {
+                idx.add(layers.asInt());
+            } else {
+                layers.forEach(n -> idx.add(n.asInt()));
+            }
+            JsonNode p = c.get("layers_pattern");
+            List<String> pattern = p == null || p.isNull() ? List.of() : p.isTextual() ? List.of(p.asText()) : strings(p);
+            targets = targets.onLayers(idx, pattern.stream().filter(s -> !s.isEmpty()).toList());
+        }
+        JsonNode save = c.get("modules_to_save");
+        if (save != null && save.isArray() && !save.isEmpty()) {
+            targets = targets.savingWhole(strings(save));
+        }
+        return targets;
+    }
+
     public static List<String> strings(JsonNode a) {
         List<String> out = new ArrayList<>();
         a.forEach(n -> out.add(n.asText()));

@@ -42,13 +42,7 @@ public final class DoraLinear extends Module implements AdapterLayer {
         this.rank = rank;
         this.scale = scale;
         this.dropout = (float) dropout;
-        int in = base.inFeatures();
-        float bound = (float) (1 / Math.sqrt(in));
-        float[] av = new float[rank * in];
-        for (int i = 0; i < av.length; i++) {
-            av[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
-        }
-        this.a = addChild("lora_A", new Weight(manager.create(av, new Shape(rank, in))));
+        this.a = addChild("lora_A", new Weight(dev.dcft.adapters.lora.LoraLinear.initialA(manager, rank, base.inFeatures(), rng)));
         this.b = addChild("lora_B", new Weight(manager.zeros(new Shape(base.outFeatures(), rank))));
         // B = 0: the magnitude starts as the base's own row norms.
         this.m = addChild(DoraMethod.MAGNITUDE, new Weight(baseRowNormsSquared().sqrt()));

@@ -1,6 +1,7 @@
 package dev.dcft.adapters.lora;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.dcft.adapters.PeftConfigFields;
 import dev.dcft.adapters.TargetModules;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -97,23 +98,7 @@ public final class LoraConfigJson {
         if (ex != null && !ex.isNull()) {
             targets = ex.isTextual() ? targets.excludingRegex(ex.asText()) : targets.excluding(strings(ex));
         }
-        JsonNode layers = c.get("layers_to_transform");
-        if (layers != null && !layers.isNull() && !(layers.isArray() && layers.isEmpty())) {
-            List<Integer> idx = new ArrayList<>();
-            if (layers.isInt()) {
-                idx.add(layers.asInt());
-            } else {
-                layers.forEach(n -> idx.add(n.asInt()));
-            }
-            JsonNode p = c.get("layers_pattern");
-            List<String> pattern = p == null || p.isNull() ? List.of() : p.isTextual() ? List.of(p.asText()) : strings(p);
-            targets = targets.onLayers(idx, pattern.stream().filter(s -> !s.isEmpty()).toList());
-        }
-        JsonNode save = c.get("modules_to_save");
-        if (save != null && save.isArray() && !save.isEmpty()) {
-            targets = targets.savingWhole(strings(save));
-        }
-        return targets;
+        return PeftConfigFields.layersAndSavedModules(c, targets);
     }
 
     private static List<String> strings(JsonNode a) {

@@ -40,15 +40,19 @@ public final class LoraLinear extends AdapterLinear {
         this.rank = rank;
         this.scale = scale;
         this.dropout = (float) dropout;
-        int in = base.inFeatures();
+        this.a = addChild("lora_A", new Weight(initialA(manager, rank, base.inFeatures(), rng)));
+        this.b = addChild("lora_B", new Weight(manager.zeros(new Shape(base.outFeatures(), rank)),
+                loraBias ? manager.zeros(new Shape(base.outFeatures())) : null));
+    }
+
+    /** PEFT's {@code lora_A} initialisation, Kaiming-uniform with a = sqrt 5: U(-1/sqrt(in), 1/sqrt(in)), {@code [r, in]}. */
+    public static NDArray initialA(NDManager manager, int rank, int in, SplittableRandom rng) {
         float bound = (float) (1 / Math.sqrt(in));
         float[] av = new float[rank * in];
         for (int i = 0; i < av.length; i++) {
             av[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
         }
-        this.a = addChild("lora_A", new Weight(manager.create(av, new Shape(rank, in))));
-        this.b = addChild("lora_B", new Weight(manager.zeros(new Shape(base.outFeatures(), rank)),
-                loraBias ? manager.zeros(new Shape(base.outFeatures())) : null));
+        return manager.create(av, new Shape(rank, in));
     }
 
     @Override

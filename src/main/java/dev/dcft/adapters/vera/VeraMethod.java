@@ -89,23 +89,7 @@ public final class VeraMethod implements AdapterMethod {
             throw new IllegalArgumentException("VeRA option bias=" + c.get("bias") + " is not supported (none only)");
         }
         PeftConfigFields.requireNumbers(c, "r");
-        TargetModules targets = PeftConfigFields.targets(c).withKeyPrefix(keyPrefix);
-        JsonNode layers = c.get("layers_to_transform");
-        if (layers != null && !layers.isNull() && !(layers.isArray() && layers.isEmpty())) {
-            List<Integer> idx = new ArrayList<>();
-            if (layers.isInt()) {
-                idx.add(layers.asInt());
-            } else {
-                layers.forEach(n -> idx.add(n.asInt()));
-            }
-            JsonNode p = c.get("layers_pattern");
-            List<String> pattern = p == null || p.isNull() ? List.of() : p.isTextual() ? List.of(p.asText()) : PeftConfigFields.strings(p);
-            targets = targets.onLayers(idx, pattern.stream().filter(s -> !s.isEmpty()).toList());
-        }
-        JsonNode save = c.get("modules_to_save");
-        if (save != null && save.isArray() && !save.isEmpty()) {
-            targets = targets.savingWhole(PeftConfigFields.strings(save));
-        }
+        TargetModules targets = PeftConfigFields.layersAndSavedModules(c, PeftConfigFields.targets(c).withKeyPrefix(keyPrefix));
         return new VeraConfig(c.get("r").asInt(), c.path("d_initial").asDouble(0.1), c.path("vera_dropout").asDouble(0),
                 c.path("projection_prng_key").asInt(0), targets, null);
     }
