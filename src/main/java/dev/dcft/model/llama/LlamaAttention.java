@@ -29,8 +29,12 @@ final class LlamaAttention extends Module {
         return ((LinearLayer) child(name)).forward(x);
     }
 
-    /** {@code x} {@code [B, T, H]}, cos/sin {@code [B, 1, T, rot]}, mask {@code [B, 1, T, T]} additive. */
-    NDArray forward(NDArray x, NDArray cos, NDArray sin, NDArray mask) {
+    /**
+     * {@code x} {@code [B, T, H]} (the new tokens), cos/sin {@code [B, 1, T, rot]}, mask {@code [B, 1, T, T_past + T]}
+     * additive; {@code cache} holds this layer's keys and values of the earlier tokens ({@code [B, kv, T_past, d]},
+     * null entries at the start) and receives the new ones appended: decoding then costs one token's products.
+     */
+    NDArray forward(NDArray x, NDArray cos, NDArray sin, NDArray mask, NDArray[] cache) {
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
         int d = c.headDim();
@@ -39,11 +43,20 @@ final class LlamaAttention extends Module {
         NDArray v = proj("v_proj", x).reshape(b, t, c.kvHeads(), d).transpose(0, 2, 1, 3);
         q = rotate(q, cos, sin);
         k = rotate(k, cos, sin);
+        if (cache != null) {
+            if (cache[0] != null) {
+                k = cache[0].concat(k, 2);
+                v = cache[1].concat(v, 2);
+            }
+            cache[0] = k;
+            cache[1] = v;
+        }
+        long keys = k.getShape().get(2);
         int groups = c.heads() / c.kvHeads();
         if (groups > 1) {
             // repeat_kv: kv head j serves query heads j*groups ... (j+1)*groups - 1.
-            k = k.expandDims(2).repeat(2, groups).reshape(b, c.heads(), t, d);
-            v = v.expandDims(2).repeat(2, groups).reshape(b, c.heads(), t, d);
+            k = k.expandDims(2).repeat(2, groups).reshape(b, c.heads(), keys, d);
+            v = v.expandDims(2).repeat(2, groups).reshape(b, c.heads(), keys, d);
         }
         NDArray scores = Scalars.mul(q.matMul(k.transpose(0, 1, 3, 2)), 1 / Math.sqrt(d)).add(mask);
         NDArray context = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) c.heads() * d);

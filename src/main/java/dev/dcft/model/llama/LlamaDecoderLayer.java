@@ -20,8 +20,8 @@ final class LlamaDecoderLayer extends Module {
         this.postNorm = addChild("post_attention_layernorm", new RmsNorm(m, c.hiddenSize(), c.rmsEps()));
     }
 
-    NDArray forward(NDArray x, NDArray cos, NDArray sin, NDArray mask) {
-        NDArray h = x.add(attention.forward(inputNorm.forward(x), cos, sin, mask));
+    NDArray forward(NDArray x, NDArray cos, NDArray sin, NDArray mask, NDArray[] cache) {
+        NDArray h = x.add(attention.forward(inputNorm.forward(x), cos, sin, mask, cache));
         return h.add(((Mlp) mlp).forward(postNorm.forward(h)));
     }
 

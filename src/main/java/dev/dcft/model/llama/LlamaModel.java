@@ -54,6 +54,30 @@ public final class LlamaModel extends Module {
      * {@code positions} (the rotary position of each token, e.g. counted over real tokens for left padding).
      */
     public NDArray logits(NDManager scope, long[][] ids, long[][] mask, long[][] positions) {
+        return logits(scope, ids, mask, positions, null);
+    }
+
+    /** Keys and values of the tokens seen so far, per layer, and their mask: what incremental decoding keeps. */
+    public static final class KvCache {
+        final NDArray[][] layers;
+        long[][] mask;
+
+        public KvCache(LlamaModel model) {
+            layers = new NDArray[model.config.layers()][2];
+        }
+
+        /** Tokens held (padding included). */
+        public int length() {
+            return mask == null ? 0 : mask[0].length;
+        }
+    }
+
+    /**
+     * As {@link #logits(NDManager, long[][], long[][], long[][])} for the new tokens {@code ids} {@code [B][t]} after
+     * those in {@code cache} (whose arrays must live in {@code scope} or longer), which then holds them too:
+     * {@code mask} and {@code positions} are the new tokens'. Logits {@code [B, t, vocab]}.
+     */
+    public NDArray logits(NDManager scope, long[][] ids, long[][] mask, long[][] positions, KvCache cache) {
         int b = ids.length;
         int t = ids[0].length;
         long[] flat = new long[b * t];
@@ -62,9 +86,20 @@ public final class LlamaModel extends Module {
         }
         NDArray x = inner.embed.forward(scope.create(flat, new Shape(b, t)));
         NDArray[] cs = config.rope().cosSin(scope, positions);
-        NDArray additive = scope.create(attentionMask(mask), new Shape(b, 1, t, t));
+        long[][] all = mask;
+        if (cache != null && cache.mask != null) {
+            all = new long[b][];
+            for (int i = 0; i < b; i++) {
+                all[i] = java.util.stream.LongStream.concat(java.util.Arrays.stream(cache.mask[i]), java.util.Arrays.stream(mask[i])).toArray();
+            }
+        }
+        int past = all[0].length - t;
+        NDArray additive = scope.create(attentionMask(all, past), new Shape(b, 1, t, all[0].length));
         for (int i = 0; i < inner.layers.size(); i++) {
-            x = inner.layers.get(i).forward(x, cs[0], cs[1], additive);
+            x = inner.layers.get(i).forward(x, cs[0], cs[1], additive, cache == null ? null : cache.layers[i]);
+        }
+        if (cache != null) {
+            cache.mask = all;
         }
         NDArray h = inner.norm.forward(x);
         if (config.tieEmbeddings()) {
@@ -73,17 +108,22 @@ public final class LlamaModel extends Module {
         return ((LinearLayer) child("lm_head")).forward(h);
     }
 
-    /** 0 where query i may attend key j (j <= i, j real, within the sliding window), else {@link #MASKED}. */
-    float[] attentionMask(long[][] mask) {
+    /**
+     * {@code [B, 1, t, T]} additive: 0 where query {@code past + i} may attend key {@code j} (j at or before it, j
+     * real, within the sliding window), else {@link #MASKED}; {@code mask} covers all {@code T} tokens.
+     */
+    float[] attentionMask(long[][] mask, int past) {
         int b = mask.length;
-        int t = mask[0].length;
+        int total = mask[0].length;
+        int t = total - past;
         Integer window = config.slidingWindow();
-        float[] out = new float[b * t * t];
+        float[] out = new float[b * t * total];
         for (int n = 0; n < b; n++) {
             for (int i = 0; i < t; i++) {
-                for (int j = 0; j < t; j++) {
-                    boolean allowed = j <= i && mask[n][j] != 0 && (window == null || i - j < window);
-                    out[(n * t + i) * t + j] = allowed ? 0f : MASKED;
+                int q = past + i;
+                for (int j = 0; j < total; j++) {
+                    boolean allowed = j <= q && mask[n][j] != 0 && (window == null || q - j < window);
+                    out[(n * t + i) * total + j] = allowed ? 0f : MASKED;
                 }
             }
         }

@@ -102,6 +102,102 @@ class LlamaFamilyLogitsTest {
         }
     }
 
+    /**
+     * The two prompts left-padded in one batch, decoded greedily with the key/value cache (prefill, then one token
+     * per step): each row's new ids equal Hugging Face's, and every step's logits equal a full recomputation's.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"llama", "qwen2", "mistral"})
+    void cachedBatchDecodingEqualsRecomputationAndHuggingFace(String family) throws IOException {
+        JsonNode e = new ObjectMapper().readTree(ROOT.resolve("expected.json").toFile());
+        JsonNode left = e.get("models").get(family).get("left_padded");
+        long[][] ids = longs(left.get("input_ids"));
+        long[][] mask = longs(left.get("attention_mask"));
+        long[][] pos = longs(left.get("position_ids"));
+        int steps = e.get("new_tokens").asInt();
+        int b = ids.length;
+        try (NDManager m = Engines.newManager()) {
+            Engines.gradientsOff();
+            LlamaModel model = load(m, family);
+            LlamaModel.KvCache cache = new LlamaModel.KvCache(model);
+            float[] logits = model.logits(m, ids, mask, pos, cache).toFloatArray();
+            int v = model.config().vocabSize();
+            java.util.List<java.util.List<Long>> out = new java.util.ArrayList<>();
+            long[][] seq = ids;
+            long[][] seqMask = mask;
+            long[] next = new long[b];
+            long[] nextPos = new long[b];
+            int t = ids[0].length;
+            for (int r = 0; r < b; r++) {
+                out.add(new java.util.ArrayList<>());
+                next[r] = argmax(logits, (r * t + t - 1) * v, v);
+                nextPos[r] = pos[r][t - 1] + 1;
+            }
+            double worst = 0;
+            for (int s = 0; s < steps; s++) {
+                long[][] stepIds = new long[b][1];
+                long[][] stepMask = new long[b][1];
+                long[][] stepPos = new long[b][1];
+                for (int r = 0; r < b; r++) {
+                    out.get(r).add(next[r]);
+                    stepIds[r][0] = next[r];
+                    stepMask[r][0] = 1;
+                    stepPos[r][0] = nextPos[r];
+                }
+                if (s == steps - 1) {
+                    break;
+                }
+                float[] cached = model.logits(m, stepIds, stepMask, stepPos, cache).toFloatArray();
+                // The same step recomputed from scratch over the whole sequence so far.
+                seq = append(seq, stepIds);
+                seqMask = append(seqMask, stepMask);
+                long[][] fullPos = new long[b][];
+                for (int r = 0; r < b; r++) {
+                    fullPos[r] = new long[seq[r].length];
+                    long k = 0;
+                    for (int j = 0; j < seq[r].length; j++) {
+                        fullPos[r][j] = seqMask[r][j] == 0 ? 0 : k++;
+                    }
+                }
+                float[] full = model.logits(m, seq, seqMask, fullPos).toFloatArray();
+                int tt = seq[0].length;
+                for (int r = 0; r < b; r++) {
+                    for (int i = 0; i < v; i++) {
+                        worst = Math.max(worst, Math.abs(cached[r * v + i] - full[(r * tt + tt - 1) * v + i]));
+                    }
+                    next[r] = argmax(cached, r * v, v);
+                    nextPos[r]++;
+                }
+            }
+            assertTrue(worst < 1e-4, "cached vs recomputed logits " + worst); // float32 rounding of products of other shapes
+            for (int r = 0; r < b; r++) {
+                java.util.List<Long> want = new java.util.ArrayList<>();
+                e.get("models").get(family).get("greedy").get(r).forEach(n -> want.add(n.asLong()));
+                assertEquals(want, out.get(r), family + " row " + r);
+            }
+            assertEquals(t + steps - 1, cache.length());
+        }
+    }
+
+    private static int argmax(float[] a, int from, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) {
+            if (a[from + i] > a[from + best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static long[][] append(long[][] a, long[][] b) {
+        long[][] out = new long[a.length][];
+        for (int r = 0; r < a.length; r++) {
+            out[r] = java.util.Arrays.copyOf(a[r], a[r].length + b[r].length);
+            System.arraycopy(b[r], 0, out[r], a[r].length, b[r].length);
+        }
+        return out;
+    }
+
     static long[][] longs(JsonNode a) {
         long[][] out = new long[a.size()][];
         for (int i = 0; i < a.size(); i++) {
