@@ -67,6 +67,39 @@ class LlamaFamilyLogitsTest {
         }
     }
 
+    /** The module tree against the float64 loops of {@link NaiveLlama} on each prompt alone (1e-4). */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"llama", "qwen2", "mistral"})
+    void logitsEqualTheNaiveDefinition(String family) throws IOException {
+        JsonNode e = new ObjectMapper().readTree(ROOT.resolve("expected.json").toFile());
+        Path dir = ROOT.resolve(family);
+        LlamaConfig c = LlamaConfig.fromJson(new ObjectMapper().readTree(dir.resolve("config.json").toFile()), dir.toString());
+        NaiveLlama naive = new NaiveLlama(c, SafetensorsReader.read(dir.resolve("model.safetensors")));
+        try (NDManager m = Engines.newManager()) {
+            Engines.gradientsOff();
+            LlamaModel model = load(m, family);
+            for (JsonNode prompt : e.get("prompts")) {
+                long[] ids = new long[prompt.size()];
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = prompt.get(i).asLong();
+                }
+                double[][] want = naive.logits(ids);
+                long[][] mask = {java.util.stream.LongStream.generate(() -> 1).limit(ids.length).toArray()};
+                long[][] pos = {java.util.stream.LongStream.range(0, ids.length).toArray()};
+                float[] got = model.logits(m, new long[][] {ids}, mask, pos).toFloatArray();
+                int v = c.vocabSize();
+                double worst = 0;
+                for (int t = 0; t < ids.length; t++) {
+                    for (int i = 0; i < v; i++) {
+                        worst = Math.max(worst, Math.abs(got[t * v + i] - want[t][i]));
+                    }
+                }
+                System.out.printf("%s: max |ours - naive| = %.2e%n", family, worst);
+                assertTrue(worst < 1e-4, family + ": " + worst);
+            }
+        }
+    }
+
     /** Greedy decoding by full recomputation (no cache) gives Hugging Face's generate(do_sample=False) ids. */
     @ParameterizedTest(name = "{0}")
     @CsvSource({"llama", "qwen2", "mistral"})
