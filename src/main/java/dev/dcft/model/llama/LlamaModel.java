@@ -50,6 +50,17 @@ public final class LlamaModel extends Module {
     }
 
     /**
+     * A decoder directory as Hugging Face writes it: config.json and model.safetensors, its shards
+     * (model.safetensors.index.json) or pytorch_model.bin, float32, float16 or bfloat16 (widened to float32).
+     */
+    public static LlamaModel load(NDManager manager, java.nio.file.Path dir) {
+        dev.dcft.io.Checkpoint ckpt = dev.dcft.io.CheckpointFormats.find(dir).read(dir);
+        LlamaModel model = new LlamaModel(manager, LlamaConfig.fromJson(ckpt.config(), ckpt.configSource()));
+        dev.dcft.model.ModuleWeights.load(model, "", ckpt.tensors(), manager, ckpt.source());
+        return model;
+    }
+
+    /**
      * Logits {@code [B, T, vocab]} for token ids {@code [B][T]} with {@code mask} (1 real, 0 pad) and
      * {@code positions} (the rotary position of each token, e.g. counted over real tokens for left padding).
      */

@@ -67,6 +67,37 @@ class LlamaFamilyLogitsTest {
         }
     }
 
+    /** The same weights in two safetensors shards with an index load as the single file does (LlamaModel.load). */
+    @org.junit.jupiter.api.Test
+    void shardedDirectoriesLoad(@org.junit.jupiter.api.io.TempDir Path tmp) throws IOException {
+        Path src = ROOT.resolve("llama");
+        Map<String, HostTensor> all = SafetensorsReader.read(src.resolve("model.safetensors"));
+        Path sharded = tmp.resolve("sharded");
+        java.nio.file.Files.createDirectories(sharded);
+        java.nio.file.Files.copy(src.resolve("config.json"), sharded.resolve("config.json"));
+        Map<String, HostTensor> one = new java.util.LinkedHashMap<>();
+        Map<String, HostTensor> two = new java.util.LinkedHashMap<>();
+        StringBuilder index = new StringBuilder("{\"metadata\": {}, \"weight_map\": {");
+        int i = 0;
+        for (Map.Entry<String, HostTensor> e : all.entrySet()) {
+            String shard = i % 2 == 0 ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
+            (i % 2 == 0 ? one : two).put(e.getKey(), e.getValue());
+            index.append(i++ == 0 ? "" : ",").append('"').append(e.getKey()).append("\":\"").append(shard).append('"');
+        }
+        dev.dcft.io.safetensors.SafetensorsWriter.write(sharded.resolve("model-00001-of-00002.safetensors"), one, Map.of());
+        dev.dcft.io.safetensors.SafetensorsWriter.write(sharded.resolve("model-00002-of-00002.safetensors"), two, Map.of());
+        java.nio.file.Files.writeString(sharded.resolve("model.safetensors.index.json"), index.append("}}").toString());
+        long[][] ids = {{5, 17, 42, 8}};
+        long[][] mask = {{1, 1, 1, 1}};
+        long[][] pos = {{0, 1, 2, 3}};
+        try (NDManager m = Engines.newManager()) {
+            Engines.gradientsOff();
+            float[] single = LlamaModel.load(m, src).logits(m, ids, mask, pos).toFloatArray();
+            float[] fromShards = LlamaModel.load(m, sharded).logits(m, ids, mask, pos).toFloatArray();
+            org.junit.jupiter.api.Assertions.assertArrayEquals(single, fromShards, 0f);
+        }
+    }
+
     /** The module tree against the float64 loops of {@link NaiveLlama} on each prompt alone (1e-4). */
     @ParameterizedTest(name = "{0}")
     @CsvSource({"llama", "qwen2", "mistral"})
