@@ -40,6 +40,11 @@ public abstract class Encoder extends Module {
     public void ensureClassificationPooler(NDManager manager, long seed) {
     }
 
+    /** Whether {@link #poolerActivation} is tanh (which the server then applies on the host). */
+    public boolean poolerActivatesWithTanh() {
+        return true;
+    }
+
     /** The pooler's activation after its dense layer: BERT's tanh; DeBERTa's {@code pooler_hidden_act}. */
     public java.util.function.UnaryOperator<NDArray> poolerActivation() {
         return NDArray::tanh;

@@ -64,6 +64,14 @@ final class ServingModel implements AutoCloseable {
 
     /** The pooler's activation applied to one row's pre-activations {@code W h + b} (on the engine: DeBERTa's is an exact GELU). */
     float[] poolerActivation(float[] pre) {
+        if (base.model().poolerActivatesWithTanh()) {
+            // BERT's tanh on the host, in double as before: no engine call per row.
+            float[] out = new float[pre.length];
+            for (int i = 0; i < pre.length; i++) {
+                out[i] = (float) Math.tanh(pre[i]);
+            }
+            return out;
+        }
         Engines.gradientsOff();
         try (NDManager scope = base.manager().newSubManager()) {
             return base.model().poolerActivation().apply(scope.create(pre)).toFloatArray();

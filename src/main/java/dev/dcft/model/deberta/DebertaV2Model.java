@@ -62,6 +62,11 @@ public final class DebertaV2Model extends Encoder {
     }
 
     @Override
+    public boolean poolerActivatesWithTanh() {
+        return "tanh".equalsIgnoreCase(config.poolerHiddenAct);
+    }
+
+    @Override
     public java.util.function.UnaryOperator<NDArray> poolerActivation() {
         return dev.dcft.model.nn.Activations.byName(config.poolerHiddenAct);
     }
