@@ -103,6 +103,7 @@ final class Batcher implements AutoCloseable {
         batch.forEach(j -> rows.addAll(j.rows()));
         try {
             ServingModel.Features f = forward(rows);
+            float[][] pooled = pooled(batch, f);
             int at = 0;
             for (Job j : batch) {
                 ArrayNode results = JSON.createArrayNode();
@@ -113,7 +114,7 @@ final class Batcher implements AutoCloseable {
                             v.add(x);
                         }
                     } else {
-                        float[] logits = HostHead.logits(j.adapter(), f.first()[at], f.mean()[at], model::poolerActivation);
+                        float[] logits = HostHead.logits(j.adapter(), pooled[at]);
                         results.add(BatchPrediction.json(j.adapter().task(), Predictor.prediction(j.adapter().task(), logits)));
                     }
                 }
@@ -122,6 +123,28 @@ final class Batcher implements AutoCloseable {
         } catch (RuntimeException e) {
             batch.forEach(j -> j.result().completeExceptionally(e));
         }
+    }
+
+    /** Per predict row, what its classifier reads: its adapter's pooler output, or the mean (embed rows: null). */
+    private float[][] pooled(List<Job> batch, ServingModel.Features f) {
+        int n = f.first().length;
+        double[][] pre = new double[n][];
+        float[][] out = new float[n][];
+        int at = 0;
+        for (Job j : batch) {
+            for (int i = 0; i < j.rows().size(); i++, at++) {
+                if (j.kind() == Kind.EMBED) {
+                    continue;
+                }
+                if (j.adapter().poolerWeight() != null) {
+                    pre[at] = HostHead.poolerPreActivation(j.adapter(), f.first()[at]);
+                } else {
+                    out[at] = f.mean()[at];
+                }
+            }
+        }
+        model.activatePooler(pre, out);
+        return out;
     }
 
     /** Rows in chunks of at most {@code maxBatch} (a single request may hold more). */

@@ -62,19 +62,44 @@ final class ServingModel implements AutoCloseable {
         return base.model().hasPooler();
     }
 
-    /** The pooler's activation applied to one row's pre-activations {@code W h + b} (on the engine: DeBERTa's is an exact GELU). */
-    float[] poolerActivation(float[] pre) {
-        if (base.model().poolerActivatesWithTanh()) {
-            // BERT's tanh on the host, in double as before: no engine call per row.
-            float[] out = new float[pre.length];
-            for (int i = 0; i < pre.length; i++) {
-                out[i] = (float) Math.tanh(pre[i]);
+    /**
+     * The pooler's activation on every row's pre-activation {@code W h + b} in {@code pre} (null rows skipped), into
+     * {@code out}: BERT's tanh on the host (in double, from the exact sums), any other (DeBERTa's exact GELU) in
+     * one engine call for the whole batch.
+     */
+    void activatePooler(double[][] pre, float[][] out) {
+        List<Integer> rows = new ArrayList<>();
+        for (int i = 0; i < pre.length; i++) {
+            if (pre[i] != null) {
+                rows.add(i);
             }
-            return out;
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        int h = pre[rows.get(0)].length;
+        if (base.model().poolerActivatesWithTanh()) {
+            for (int i : rows) {
+                out[i] = new float[h];
+                for (int k = 0; k < h; k++) {
+                    out[i][k] = (float) Math.tanh(pre[i][k]);
+                }
+            }
+            return;
+        }
+        float[] all = new float[rows.size() * h];
+        for (int r = 0; r < rows.size(); r++) {
+            for (int k = 0; k < h; k++) {
+                all[r * h + k] = (float) pre[rows.get(r)][k];
+            }
         }
         Engines.gradientsOff();
+        float[] act;
         try (NDManager scope = base.manager().newSubManager()) {
-            return base.model().poolerActivation().apply(scope.create(pre)).toFloatArray();
+            act = base.model().poolerActivation().apply(scope.create(all, new ai.djl.ndarray.types.Shape(rows.size(), h))).toFloatArray();
+        }
+        for (int r = 0; r < rows.size(); r++) {
+            out[rows.get(r)] = java.util.Arrays.copyOfRange(act, r * h, (r + 1) * h);
         }
     }
 
