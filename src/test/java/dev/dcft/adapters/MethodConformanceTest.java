@@ -198,6 +198,41 @@ class MethodConformanceTest {
         return o;
     }
 
+    /**
+     * Training steps (forward in training mode, the method's auxiliary loss, backward) leave the model's manager as it
+     * was: every temporary of a step lives in the step's manager, so a long run holds no more memory than a short one.
+     */
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("rows")
+    void trainingStepsDoNotGrowTheModelManager(String label, String arch, Case c) throws IOException {
+        try (LoadedModel m = ModelLoader.load(MODELS.get(arch).toString())) {
+            MethodConfig config = c.config(targets(m));
+            Adapters.apply(m.model(), AdapterSpec.of(config), m.manager(), 5);
+            AdapterFixtures.randomizeAdapters(m.model(), m.manager(), 7, 0.3);
+            for (Parameter p : m.model().namedParameters().values()) {
+                if (p.trainable()) {
+                    p.value().setRequiresGradient(true);
+                }
+            }
+            m.model().setTraining(true);
+            var batch = m.tokenizer().encode(AdapterFixtures.TEXTS);
+            AuxiliaryLoss aux = config.auxiliaryLoss();
+            int before = -1;
+            for (int step = 0; step < 3; step++) {
+                try (NDManager s = m.manager().newSubManager(); GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+                    NDArray loss = m.model().forward(dev.dcft.model.EncoderInput.of(s, batch, m.model().config())).square().mean();
+                    NDArray extra = aux == null ? null : aux.loss(s, Adapters.layers(m.model()).values());
+                    gc.backward(extra == null ? loss : loss.add(extra));
+                }
+                int now = ((ai.djl.ndarray.BaseNDManager) m.manager()).getManagedArrays().size();
+                if (before >= 0) {
+                    assertEquals(before, now, label + " on " + arch + ": arrays in the model manager after step " + step);
+                }
+                before = now;
+            }
+        }
+    }
+
     /** {@code dcft params}' count from the formula equals the adapter numbers actually injected and trainable. */
     @ParameterizedTest(name = "{0} on {1}")
     @MethodSource("rows")

@@ -65,7 +65,7 @@ public final class DoraLinear extends Module implements AdapterLayer {
     /** {@code g = m / ||W0 + s B A||}, {@code [out]}, in {@code scope}; gradients reach m only. */
     NDArray magnitudeScale(NDManager scope) {
         NDArray norm = DoraNorm.rowNorms(scope, base.weight().value(), baseRowNormsSquared(), a.value(), b.value(), scale);
-        return m.value().div(norm);
+        return Scope.adopt(scope, m.value().div(norm));
     }
 
     @Override
@@ -90,7 +90,7 @@ public final class DoraLinear extends Module implements AdapterLayer {
                 if (bias != null && !Bf16.isBf16(w0) && g.abs().min().toType(ai.djl.ndarray.types.DataType.FLOAT32, false).getFloat() > MIN_FUSED_SCALE) {
                     // g (x W0^T + b / g + low) = g (x W0^T + low) + b with the bias inside the fused product: one pass less
                     // over [N, out]. Only where every g is well away from 0, so that b / g loses nothing (g starts at 1).
-                    return Linear.apply(rows, w0, bias.div(g)).addi(low).mul(g);
+                    return Linear.apply(rows, w0, Scope.adopt(scope, bias.div(g))).addi(low).mul(g);
                 }
                 NDArray z = Linear.apply(rows, w0, null).addi(low);
                 NDArray y = z.mul(g);

@@ -35,11 +35,11 @@ public final class DoraNorm {
         NDArray ad = Scope.adopt(scope, a.stopGradient());
         NDArray bs = Scalars.mul(Scope.adopt(scope, b.stopGradient()), s);
         NDArray w = Bf16.isBf16(w0) ? Scope.adopt(scope, Bf16.toFp32(w0)) : w0;
-        NDArray p = ai.djl.nn.core.Linear.linear(w, ad).singletonOrThrow(); // [out, r] = W0 A^T: row o is A w_o
+        NDArray p = Scope.adopt(scope, ai.djl.nn.core.Linear.linear(w, ad).singletonOrThrow()); // [out, r] = W0 A^T: row o is A w_o
         NDArray gram = ad.matMul(ad.transpose()); // [r, r]
         NDArray cross = bs.mul(p).sum(new int[] {1});
         NDArray quad = bs.matMul(gram).mul(bs).sum(new int[] {1});
-        NDArray sq = w0Squared.add(Scalars.mul(cross, 2)).add(quad);
+        NDArray sq = Scalars.mul(cross, 2).add(quad).add(w0Squared); // the scope's arrays first: results land in the scope
         // Rounding can take an exactly zero row a hair below zero.
         return sq.maximum(0f).sqrt();
     }

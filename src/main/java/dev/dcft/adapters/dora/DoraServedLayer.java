@@ -59,7 +59,8 @@ final class DoraServedLayer implements ServedLayer {
             float[] bv = new float[b.length()];
             a.copyTo(av, 0);
             b.copyTo(bv, 0);
-            NDArray norm = DoraNorm.rowNorms(scope, w0, DoraNorm.baseRowNormsSquared(w0), scope.create(av, new Shape(r, in)),
+            NDArray norm = DoraNorm.rowNorms(scope, w0, dev.dcft.model.nn.Scope.adopt(scope, DoraNorm.baseRowNormsSquared(w0)),
+                    scope.create(av, new Shape(r, in)),
                     scope.create(bv, new Shape(out, r)), scale);
             float[] n = norm.toFloatArray();
             v = new float[out];

@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import dev.dcft.engine.Bf16;
 import dev.dcft.model.nn.Embedding;
 import dev.dcft.model.nn.LayerNorm;
+import dev.dcft.model.nn.Scope;
 import dev.dcft.model.nn.Module;
 import dev.dcft.model.nn.ModuleList;
 
@@ -42,11 +43,14 @@ final class DebertaV2Encoder extends Module {
         NDArray rel = null;
         RelativeIndex index = null;
         if (relEmbeddings != null) {
-            rel = Bf16.toFp32(relEmbeddings.weight().value());
+            // A view of the table moved into the step's manager (the LayerNorm is row by row, so slicing first changes
+            // nothing): the normalisation's arrays then live and die with the step instead of piling up in the model's.
+            NDArray table = relEmbeddings.weight().value();
+            NDArray full = Bf16.isBf16(table) ? Scope.adopt(step, Bf16.toFp32(table)) : table;
+            rel = Scope.adopt(step, full.get(new NDIndex("0:{}", 2 * c.attentionSpan())));
             if (relNorm != null) {
                 rel = relNorm.forward(rel);
             }
-            rel = rel.get(new NDIndex("0:{}", 2 * c.attentionSpan()));
             index = RelativeIndex.of(step, c, b, t);
         }
         NDArray h = embedded;
