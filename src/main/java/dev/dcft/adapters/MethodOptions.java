@@ -117,10 +117,15 @@ public final class MethodOptions {
         if (v.isIntegralNumber() && v.canConvertToInt()) {
             return v.asInt();
         }
+        return parseInt(name, v.asText());
+    }
+
+    /** {@code text} as an integer, or one line naming option {@code --name}. */
+    public static int parseInt(String name, String text) {
         try {
-            return Integer.parseInt(v.asText().strip());
+            return Integer.parseInt(text.strip());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + name + ": '" + v.asText() + "' is not an integer");
+            throw new IllegalArgumentException("--" + name + ": '" + text + "' is not an integer");
         }
     }
 
@@ -132,14 +137,19 @@ public final class MethodOptions {
         if (v.isNumber()) {
             return v.asDouble();
         }
+        return parseNumber(name, v.asText());
+    }
+
+    /** {@code text} as a finite number, or one line naming option {@code --name}. */
+    public static double parseNumber(String name, String text) {
         try {
-            double d = Double.parseDouble(v.asText().strip());
+            double d = Double.parseDouble(text.strip());
             if (!Double.isFinite(d)) {
                 throw new NumberFormatException();
             }
             return d;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + name + ": '" + v.asText() + "' is not a number");
+            throw new IllegalArgumentException("--" + name + ": '" + text + "' is not a number");
         }
     }
 

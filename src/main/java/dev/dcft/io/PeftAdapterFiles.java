@@ -84,14 +84,27 @@ public final class PeftAdapterFiles {
         return out;
     }
 
-    /** Puts the file's shared tensors ({@code base_model.vera_A}) into the layers of {@code root} that share them. */
+    /**
+     * Puts the file's shared tensors ({@code base_model.vera_A}) into the layers of {@code root} that share them;
+     * one missing, of another shape, or shared by no layer is an error naming it.
+     */
     public static void setSharedTensors(Module root, LoadedAdapter adapter, ai.djl.ndarray.NDManager manager) {
         Path file = adapter.dir().resolve(WEIGHTS);
         Set<String> done = new java.util.HashSet<>();
         for (AdapterLayer layer : Adapters.layers(root).values()) {
             for (Map.Entry<String, Weight> w : layer.sharedWeights().entrySet()) {
                 if (done.add(w.getKey())) {
-                    setChecked(file, adapter.sharedTensors(), w.getKey(), w.getValue().parameter(), manager);
+                    String key = SHARED_PREFIX + w.getKey();
+                    HostTensor t = adapter.sharedTensors().get(w.getKey());
+                    long[] want = w.getValue().value().getShape().getShape();
+                    if (t == null) {
+                        throw new ModelFormatException(file, "missing tensor '" + key + "' (shared by every layer)");
+                    }
+                    if (!Arrays.equals(t.shape(), want)) {
+                        throw new ModelFormatException(file, "tensor '" + key + "' has shape " + t.shapeString() + " but the adapted"
+                                + " layers need " + Arrays.toString(want) + " (adapter made for another base model?)");
+                    }
+                    w.getValue().parameter().set(manager.create(t.data(), new Shape(t.shape())));
                 }
             }
         }
@@ -302,21 +315,6 @@ public final class PeftAdapterFiles {
         Map<String, AdapterLayer> layers = Adapters.layers(root);
         Set<String> used = new java.util.HashSet<>();
         for (Map.Entry<String, AdapterLayer> e : layers.entrySet()) {
-            for (Map.Entry<String, Weight> w : e.getValue().sharedWeights().entrySet()) {
-                String key = SHARED_PREFIX + w.getKey();
-                if (used.add(key)) {
-                    HostTensor t = adapter.sharedTensors().get(w.getKey());
-                    long[] want = w.getValue().value().getShape().getShape();
-                    if (t == null) {
-                        throw new ModelFormatException(file, "missing tensor '" + key + "' (shared by every layer)");
-                    }
-                    if (!Arrays.equals(t.shape(), want)) {
-                        throw new ModelFormatException(file, "tensor '" + key + "' has shape " + t.shapeString() + " but the adapted"
-                                + " layers need " + Arrays.toString(want) + " (adapter made for another base model?)");
-                    }
-                    w.getValue().parameter().set(manager.create(t.data(), new Shape(t.shape())));
-                }
-            }
             for (Map.Entry<String, Weight> w : e.getValue().adapterWeights().entrySet()) {
                 String key = PREFIX + e.getKey() + "." + e.getValue().fileKey(w.getKey());
                 HostTensor t = adapter.adapterTensors().get(key);
@@ -342,12 +340,7 @@ public final class PeftAdapterFiles {
                 throw new ModelFormatException(file, "module '" + module + "' has tensors but target_modules does not select it");
             }
         }
-        for (String name : adapter.sharedTensors().keySet()) {
-            if (!used.contains(SHARED_PREFIX + name)) {
-                throw new ModelFormatException(file, "tensor '" + SHARED_PREFIX + name + "' is not part of the adapter its config describes ("
-                        + adapter.spec().describe() + ")");
-            }
-        }
+        setSharedTensors(root, adapter, manager);
         for (String key : adapter.adapterTensors().keySet()) {
             if (!used.contains(key)) {
                 // e.g. a lora_B bias in a file whose config says lora_bias=false: PEFT would not load it either.

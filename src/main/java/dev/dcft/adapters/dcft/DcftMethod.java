@@ -1,7 +1,6 @@
 package dev.dcft.adapters.dcft;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dcft.adapters.AdapterMethod;
 import dev.dcft.adapters.MethodConfig;
 import dev.dcft.adapters.MethodOption;
@@ -83,13 +82,5 @@ public final class DcftMethod implements AdapterMethod {
     @Override
     public Set<String> tensorNames() {
         return Set.of("dcft_A.weight", "dcft_B.weight", "dcft_C.weight");
-    }
-
-    static void putNumber(ObjectNode o, String field, double v) {
-        PeftConfigFields.putNumber(o, field, v);
-    }
-
-    static void putTargets(ObjectNode o, TargetModules t) {
-        PeftConfigFields.putTargets(o, t);
     }
 }

@@ -48,7 +48,7 @@ public final class LoraConfigJson {
             if (HONOURED.contains(k) || ACCEPTED.contains(k)) {
                 return;
             }
-            if (!isDefault(e.getValue())) {
+            if (!PeftConfigFields.isDefault(e.getValue())) {
                 refused.add(k + "=" + e.getValue());
             }
         });
@@ -58,8 +58,9 @@ public final class LoraConfigJson {
                     + ": loading it would give a different model than PEFT's");
         }
         if (c.path("use_dora").asBoolean(false)) {
-            throw new IllegalArgumentException("LoRA option use_dora=true is not supported yet (DoRA's magnitude vector): loading it as"
-                    + " plain LoRA would give a different model than PEFT's");
+            // DoRA's files are read by the DoRA method (adapters/dora), which clears the flag before handing the rest here.
+            throw new IllegalArgumentException("LoRA option use_dora=true is DoRA's: reading it as plain LoRA would give a different"
+                    + " model than PEFT's");
         }
         JsonNode init = c.get("init_lora_weights");
         if (init != null && !init.isNull() && !BASE_PRESERVING_INITS.contains(init.asText().toLowerCase(java.util.Locale.ROOT))) {
@@ -79,32 +80,17 @@ public final class LoraConfigJson {
                 intPattern(c.path("rank_pattern")), doublePattern(c.path("alpha_pattern")), bias, c.path("lora_bias").asBoolean(false));
     }
 
-    /** null, false, {} or []: the value PEFT writes for an option that is off (DCFT's files are read by the same rule). */
-    public static boolean isDefault(JsonNode v) {
-        return v == null || v.isNull() || (v.isBoolean() && !v.asBoolean()) || (v.isContainerNode() && v.isEmpty());
-    }
-
     private static TargetModules targets(JsonNode c) {
-        JsonNode t = c.get("target_modules");
-        if (t == null || t.isNull()) {
-            throw new IllegalArgumentException("missing field 'target_modules'");
-        }
-        if (t.isTextual() && t.asText().equalsIgnoreCase("all-linear")) {
+        if (c.path("target_modules").asText("").equalsIgnoreCase("all-linear")) {
             // PEFT expands it by the wrapped model's class (which linear is the output layer): name the modules instead.
             throw new IllegalArgumentException("LoRA option target_modules=\"all-linear\" is not supported: list the modules");
         }
-        TargetModules targets = t.isTextual() ? TargetModules.regex(t.asText()) : TargetModules.names(strings(t));
+        TargetModules targets = PeftConfigFields.targets(c);
         JsonNode ex = c.get("exclude_modules");
         if (ex != null && !ex.isNull()) {
-            targets = ex.isTextual() ? targets.excludingRegex(ex.asText()) : targets.excluding(strings(ex));
+            targets = ex.isTextual() ? targets.excludingRegex(ex.asText()) : targets.excluding(PeftConfigFields.strings(ex));
         }
         return PeftConfigFields.layersAndSavedModules(c, targets);
-    }
-
-    private static List<String> strings(JsonNode a) {
-        List<String> out = new ArrayList<>();
-        a.forEach(n -> out.add(n.asText()));
-        return out;
     }
 
     private static Map<String, Integer> intPattern(JsonNode o) {

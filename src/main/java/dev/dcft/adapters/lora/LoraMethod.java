@@ -52,27 +52,11 @@ public final class LoraMethod implements AdapterMethod {
     public MethodConfig configure(MethodOptions o, TargetModules targets) {
         PeftConfigFields.requireOwnOptions(this, o);
         Map<String, Integer> ranks = new LinkedHashMap<>();
-        o.map("rank-pattern").forEach((k, v) -> ranks.put(k, parseInt("rank-pattern", v)));
+        o.map("rank-pattern").forEach((k, v) -> ranks.put(k, MethodOptions.parseInt("rank-pattern", v)));
         Map<String, Double> alphas = new LinkedHashMap<>();
-        o.map("alpha-pattern").forEach((k, v) -> alphas.put(k, parseDouble("alpha-pattern", v)));
+        o.map("alpha-pattern").forEach((k, v) -> alphas.put(k, MethodOptions.parseNumber("alpha-pattern", v)));
         return new LoraConfig(o.intValue("rank", 8), o.doubleValue("alpha", 16), o.doubleValue("adapter-dropout", 0), targets,
                 o.flag("rslora"), ranks, alphas, "none", false);
-    }
-
-    private static int parseInt(String option, String v) {
-        try {
-            return Integer.parseInt(v.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + option + ": '" + v + "' is not an integer");
-        }
-    }
-
-    private static double parseDouble(String option, String v) {
-        try {
-            return Double.parseDouble(v.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + option + ": '" + v + "' is not a number");
-        }
     }
 
     @Override

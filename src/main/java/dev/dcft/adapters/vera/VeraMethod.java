@@ -7,7 +7,6 @@ import dev.dcft.adapters.MethodOption;
 import dev.dcft.adapters.MethodOptions;
 import dev.dcft.adapters.PeftConfigFields;
 import dev.dcft.adapters.TargetModules;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,6 +30,8 @@ public final class VeraMethod implements AdapterMethod {
             "save_projection", "bias", "fan_in_fan_out");
     /** Fields that do not change a trained adapter's outputs: initialisation, the projections' seed (they are in the file), dropout. */
     public static final Set<String> ACCEPTED = Set.of("vera_dropout", "d_initial", "projection_prng_key", "init_weights");
+    private static final Set<String> KNOWN = java.util.stream.Stream.concat(HONOURED.stream(), ACCEPTED.stream())
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     @Override
     public String name() {
@@ -70,17 +71,7 @@ public final class VeraMethod implements AdapterMethod {
 
     @Override
     public MethodConfig readPeftConfig(JsonNode c, String keyPrefix) {
-        List<String> refused = new ArrayList<>();
-        c.fields().forEachRemaining(e -> {
-            if (!HONOURED.contains(e.getKey()) && !ACCEPTED.contains(e.getKey()) && !PeftConfigFields.COMMON.contains(e.getKey())
-                    && !PeftConfigFields.isDefault(e.getValue())) {
-                refused.add(e.getKey() + "=" + e.getValue());
-            }
-        });
-        if (!refused.isEmpty()) {
-            throw new IllegalArgumentException("VeRA option " + String.join(", ", refused) + " is not supported: loading it would give a"
-                    + " different model than PEFT's");
-        }
+        PeftConfigFields.refuseUnknown(c, KNOWN);
         if (!c.path("save_projection").asBoolean(true)) {
             throw new IllegalArgumentException("VeRA option save_projection=false is not supported: the file lacks vera_A and vera_B,"
                     + " which PEFT draws again with torch's generator");
