@@ -8,6 +8,7 @@ import dev.dcft.model.nn.Linear;
 import dev.dcft.model.nn.LinearLayer;
 import dev.dcft.model.nn.Module;
 import dev.dcft.model.nn.Scalars;
+import dev.dcft.model.nn.Scope;
 
 /**
  * Grouped-query self-attention: {@code q_proj} to {@code heads} heads, {@code k_proj}/{@code v_proj} to
@@ -50,6 +51,9 @@ final class LlamaAttention extends Module {
             }
             cache[0] = k;
             cache[1] = v;
+            // Views owned by this call's scope: what is computed from them below must not land in the cache's manager.
+            k = Scope.adopt(x.getManager(), k.reshape(k.getShape()));
+            v = Scope.adopt(x.getManager(), v.reshape(v.getShape()));
         }
         long keys = k.getShape().get(2);
         int groups = c.heads() / c.kvHeads();

@@ -72,9 +72,43 @@ public final class LlamaModel extends Module {
     public static final class KvCache {
         final NDArray[][] layers;
         long[][] mask;
+        private final NDManager owner;
+        private NDArray[][] held;
 
+        /** A cache whose arrays live in the step's scope (the caller keeps that scope open while decoding). */
         public KvCache(LlamaModel model) {
+            this(model, null);
+        }
+
+        /**
+         * A cache that owns its arrays in {@code owner}: each call's scope can then be closed after the call, and the
+         * keys and values a call replaces are freed at once, so a long generation holds one copy of its cache.
+         */
+        public KvCache(LlamaModel model, NDManager owner) {
             layers = new NDArray[model.config.layers()][2];
+            this.owner = owner;
+        }
+
+        /** Moves the current keys and values into the owner and frees the ones they replaced. */
+        void settle() {
+            if (owner == null) {
+                return;
+            }
+            for (int i = 0; i < layers.length; i++) {
+                for (int j = 0; j < 2; j++) {
+                    NDArray a = layers[i][j];
+                    if (a.getManager() != owner) {
+                        a.attach(owner);
+                    }
+                    if (held != null && held[i][j] != null && held[i][j] != a) {
+                        held[i][j].close();
+                    }
+                }
+            }
+            held = new NDArray[layers.length][];
+            for (int i = 0; i < layers.length; i++) {
+                held[i] = layers[i].clone();
+            }
         }
 
         /** Tokens held (padding included). */
@@ -111,10 +145,12 @@ public final class LlamaModel extends Module {
         }
         if (cache != null) {
             cache.mask = all;
+            cache.settle();
         }
         NDArray h = inner.norm.forward(x);
         if (config.tieEmbeddings()) {
-            return h.matMul(inner.embed.weight().value().transpose());
+            // The transpose of a parameter would land in the model's manager (one array per call): the call's scope owns it.
+            return h.matMul(dev.dcft.model.nn.Scope.adopt(scope, inner.embed.weight().value().transpose()));
         }
         return ((LinearLayer) child("lm_head")).forward(h);
     }
