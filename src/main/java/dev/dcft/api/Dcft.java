@@ -32,6 +32,16 @@ public final class Dcft {
         return new BaseModel(ModelLoader.load(nameOrDirectory));
     }
 
+    /** A decoder directory (Llama, Mistral, Qwen2) to generate from and score text with. */
+    public static TextGenerator loadDecoder(Path dir) {
+        return new TextGenerator(dev.dcft.model.decoder.Decoder.load(dir));
+    }
+
+    /** As {@link #loadDecoder(Path)}, with a PEFT adapter directory applied (unmerged). */
+    public static TextGenerator loadDecoder(Path dir, Path adapterDir) {
+        return new TextGenerator(dev.dcft.model.decoder.Decoder.load(dir, adapterDir));
+    }
+
     /** A new fine-tuning, to configure and {@link FineTuning#run(Path) run}. */
     public static FineTuning fineTune() {
         return new FineTuning();

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
         description = "Parameter-efficient fine-tuning (DCFT, LoRA) of transformer encoders on the JVM.",
         subcommands = {InfoCommand.class, EmbedCommand.class, ExportCommand.class, ParamsCommand.class,
             MergeCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, DataCommand.class, FillMaskCommand.class,
-            BenchCommand.class, ServeCommand.class, ExperimentCommand.class,
+            BenchCommand.class, ServeCommand.class, ExperimentCommand.class, GenerateCommand.class, PerplexityCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--verbose", description = "Show engine logs and full stack traces on errors.", scope = CommandLine.ScopeType.INHERIT)

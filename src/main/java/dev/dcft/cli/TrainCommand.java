@@ -155,7 +155,14 @@ final class TrainCommand implements Callable<Integer> {
         if (task == null && trainFile == null) {
             throw new IllegalArgumentException("give --task (cola, sst2, mrpc, qqp, stsb, mnli, qnli, rte, wnli) or --train FILE");
         }
-        if (task != null && trainFile != null) {
+        boolean causal = TrainConfig.CAUSAL_LM.equalsIgnoreCase(task);
+        if (causal && trainFile == null) {
+            throw new IllegalArgumentException("--task causal-lm needs --train FILE (JSONL rows with text, prompt/completion or messages)");
+        }
+        if (causal && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(model))) {
+            throw new IllegalArgumentException("--task causal-lm needs --model DIR, a Hugging Face decoder directory (Llama, Mistral, Qwen2)");
+        }
+        if (task != null && trainFile != null && !causal) {
             throw new IllegalArgumentException("give either --task or --train, not both");
         }
         if (trainFile == null && (devFile != null || textColumn != null || labelColumn != null || taskType != null)) {
@@ -192,9 +199,11 @@ final class TrainCommand implements Callable<Integer> {
         }
         TrainConfig base = b.build();
         b.adapter(b.adapter().overriddenBy(MethodOptionsCli.given(spec)))
-                .task(squad ? task.toLowerCase(java.util.Locale.ROOT) : trainFile != null ? TrainConfig.CUSTOM : t.cliName())
+                .task(squad ? task.toLowerCase(java.util.Locale.ROOT) : causal ? TrainConfig.CAUSAL_LM : trainFile != null ? TrainConfig.CUSTOM
+                        : t.cliName())
                 .targets(targets).targetRegex(targetRegex).lr(or(lr, base.lr())).epochs(or(epochs, base.epochs()))
-                .maxSteps(or(maxSteps, base.maxSteps())).batch(or(batch, base.batch())).maxLen(or(maxLen, squad ? 384 : base.maxLen()))
+                .maxSteps(or(maxSteps, causal ? 0 : base.maxSteps())).batch(or(batch, causal ? 8 : base.batch()))
+                .maxLen(or(maxLen, squad ? 384 : causal ? 256 : base.maxLen()))
                 .warmupSteps(warmup != null ? warmup : (warmupRatio != null ? 0 : base.warmupSteps()))
                 .warmupRatio(or(warmupRatio, base.warmupRatio())).weightDecay(or(weightDecay, base.weightDecay()))
                 .clsDropout(or(clsDropout, base.clsDropout())).clipNorm(or(clip, base.clipNorm())).evalEvery(or(evalEvery, base.evalEvery()))

@@ -245,7 +245,8 @@ public final class PeftAdapterFiles {
             }
             int dot = key.indexOf('.');
             String first = dot < 0 ? key : key.substring(0, dot);
-            String here = ENCODER_ROOTS.contains(first) ? "" : first + ".";
+            // A decoder's paths start at its causal-LM wrapper (model.layers.3.self_attn.q_proj): nothing to strip.
+            String here = ENCODER_ROOTS.contains(first) || key.startsWith("model.layers.") ? "" : first + ".";
             if (prefix != null && !prefix.equals(here)) {
                 return "";
             }

@@ -18,6 +18,11 @@ public final class Curves {
     }
 
     public static void write(Path png, List<Map<String, Object>> log, TaskSpec task) throws IOException {
+        write(png, log, task.name() + " dev score", "eval_score", String.join(" / ", task.metrics().stream().map(m -> m.key).toList()));
+    }
+
+    /** As above, the right-hand chart {@code title} plotting the log's {@code evalKey} (e.g. a causal LM's dev loss). */
+    public static void write(Path png, List<Map<String, Object>> log, String title, String evalKey, String yTitle) throws IOException {
         System.setProperty("java.awt.headless", "true");
         List<Double> steps = new ArrayList<>();
         List<Double> losses = new ArrayList<>();
@@ -27,7 +32,7 @@ public final class Curves {
             double step = ((Number) e.get("step")).doubleValue();
             steps.add(step);
             losses.add(((Number) e.get("loss")).doubleValue());
-            if (e.get("eval_score") instanceof Number n) {
+            if (e.get(evalKey) instanceof Number n) {
                 evalSteps.add(step);
                 scores.add(n.doubleValue());
             }
@@ -38,8 +43,7 @@ public final class Curves {
         XYChart loss = new XYChartBuilder().width(640).height(420).title("training loss").xAxisTitle("step").yAxisTitle("loss").build();
         loss.getStyler().setLegendVisible(false).setMarkerSize(0);
         loss.addSeries("loss", steps, losses);
-        XYChart dev = new XYChartBuilder().width(640).height(420).title(task.name() + " dev score").xAxisTitle("step")
-                .yAxisTitle(String.join(" / ", task.metrics().stream().map(m -> m.key).toList())).build();
+        XYChart dev = new XYChartBuilder().width(640).height(420).title(title).xAxisTitle("step").yAxisTitle(yTitle).build();
         dev.getStyler().setLegendVisible(false);
         if (!evalSteps.isEmpty()) {
             dev.addSeries("dev", evalSteps, scores);

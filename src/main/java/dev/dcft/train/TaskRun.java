@@ -150,6 +150,9 @@ public final class TaskRun {
             config = run.readConfig();
         }
         Engines.configure(config.threads());
+        if (config.isCausalLm()) {
+            return CausalLmRun.train(config, run, resume, overwrite, progress, notes);
+        }
         if (config.isSquad()) {
             return trainSquad(config, dataDir, run, resume, overwrite, progress, hook, notes);
         }

@@ -77,7 +77,14 @@ public record TrainConfig(
     }
 
     public boolean isCustom() {
-        return data != null && data.trainFile() != null && !isSquad();
+        return data != null && data.trainFile() != null && !isSquad() && !isCausalLm();
+    }
+
+    /** The task of decoder runs on the user's JSONL (text, prompt/completion or messages). */
+    public static final String CAUSAL_LM = "causal-lm";
+
+    public boolean isCausalLm() {
+        return CAUSAL_LM.equals(task);
     }
 
     /** SQuAD v1.1 ({@code squad}) or v2.0 ({@code squad2}). */

@@ -19,6 +19,7 @@ final class RmsNorm extends Module {
 
     NDArray forward(NDArray x) {
         NDArray variance = x.square().mean(new int[] {-1}, true);
-        return x.mul(Scalars.add(variance, eps).sqrt().pow(-1)).mul(weight.value());
+        // Scalars.pow, not pow(-1): DJL's number overload frees its scalar before autograd's backward reads it (see Scalars).
+        return x.mul(Scalars.pow(Scalars.add(variance, eps).sqrt(), -1)).mul(weight.value());
     }
 }

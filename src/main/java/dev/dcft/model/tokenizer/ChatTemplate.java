@@ -37,7 +37,7 @@ public final class ChatTemplate {
     }
 
     /** What the template itself reports (raise_exception), or a syntax error in it. */
-    public static final class TemplateException extends RuntimeException {
+    public static final class TemplateException extends IllegalArgumentException {
         TemplateException(String message) {
             super(message);
         }

@@ -1,0 +1,313 @@
+package dev.dcft.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import dev.dcft.adapters.AdapterSpec;
+import dev.dcft.adapters.Adapters;
+import dev.dcft.data.causal.CausalExample;
+import dev.dcft.data.causal.CausalLmData;
+import dev.dcft.engine.Engines;
+import dev.dcft.io.PeftAdapterFiles;
+import dev.dcft.model.decoder.CausalLmLoss;
+import dev.dcft.model.decoder.Decoder;
+import dev.dcft.model.llama.LlamaModel;
+import dev.dcft.model.nn.Parameter;
+import dev.dcft.model.nn.Scalars;
+import dev.dcft.model.nn.Scope;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Fine-tuning a decoder as a causal LM on the user's JSONL ({@code dcft train --task causal-lm --train FILE [--dev FILE]}):
+ * the adapter on the decoder's projections (PEFT's default targets for Llama-family models: q_proj and v_proj), next-token
+ * loss on the tokens {@link CausalLmData} marks, batches of similar length, the dev loss and perplexity after every epoch
+ * (and every --eval-every steps), the best adapter saved as PEFT writes a {@code CAUSAL_LM} adapter. The run directory,
+ * checkpoints, resume, log and curves are those of the encoder runs ({@link RunDirectory}).
+ */
+public final class CausalLmRun {
+    /** PEFT's default LoRA targets for llama, mistral and qwen2 (its TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING). */
+    public static final List<String> DEFAULT_TARGETS = List.of("q_proj", "v_proj");
+
+    private CausalLmRun() {
+    }
+
+    public static TaskRun.Outcome train(TrainConfig config, RunDirectory run, boolean resume, boolean overwrite, Trainer.Progress progress,
+            Consumer<String> notes) throws IOException {
+        if (config.data() == null || config.data().trainFile() == null) {
+            throw new IllegalArgumentException("--task causal-lm needs --train FILE (JSONL with text, prompt/completion or messages)");
+        }
+        AdapterSpec spec = config.spec(DEFAULT_TARGETS);
+        if (!spec.hasAdapters() && !spec.isFull()) {
+            throw new IllegalArgumentException("--method head-only has no head to train on a causal LM: use an adapter method or full");
+        }
+        try (Decoder decoder = Decoder.load(Path.of(config.model()))) {
+            long[] stops = decoder.stopIds();
+            Long eos = stops.length > 0 ? stops[0] : null;
+            CausalLmData.Loaded train = CausalLmData.read(Path.of(config.data().trainFile()), decoder.tokenizer(), eos, config.maxLen(),
+                    config.skipBadRows());
+            List<CausalExample> trainSet = limit(train.examples(), config.trainLimit());
+            List<CausalExample> dev;
+            if (config.data().devFile() != null) {
+                dev = CausalLmData.read(Path.of(config.data().devFile()), decoder.tokenizer(), eos, config.maxLen(), config.skipBadRows())
+                        .examples();
+            } else {
+                // A seeded 10% of --train (at least one row) when no --dev is given.
+                List<CausalExample> shuffled = new ArrayList<>(trainSet);
+                java.util.Collections.shuffle(shuffled, new java.util.Random(config.seed()));
+                int n = Math.max(1, (int) Math.round(shuffled.size() * (config.heldOut() ? config.holdout() : 0.1)));
+                if (shuffled.size() - n < 1) {
+                    throw new IllegalArgumentException("too few rows (" + shuffled.size() + ") in " + config.data().trainFile()
+                            + " to hold out a dev split: give --dev FILE");
+                }
+                dev = new ArrayList<>(shuffled.subList(0, n));
+                trainSet = new ArrayList<>(shuffled.subList(n, shuffled.size()));
+                notes.accept(String.format("no --dev: a seeded (%d) %d of %d rows held out for evaluation", config.seed(), n, shuffled.size()));
+            }
+            dev = limit(dev, config.evalLimit());
+            notes.accept(String.format("%s rows: %,d train, %,d dev; %d cut at --max-len %d; %d skipped", train.shape(), trainSet.size(),
+                    dev.size(), train.truncated(), config.maxLen(), train.skipped()));
+            resume = prepare(run, config, resume, overwrite, notes);
+            LlamaModel model = decoder.model();
+            List<String> injected = Adapters.apply(model, spec, decoder.manager(), config.seed());
+            notes.accept(spec.hasAdapters() ? injected.size() + " adapted layers (" + spec.describe() + ")" : "full fine-tuning");
+            Loop loop = new Loop(config, decoder, spec, trainSet, dev, run, progress);
+            Trainer.Result r = loop.run(resume);
+            long trainable = loop.params.values().stream().mapToLong(p -> p.value().size()).sum();
+            if (!r.interrupted()) {
+                TaskRun.writeMetrics(run, config, r, trainable);
+                Curves.write(run.curves(), run.readLog(), "dev loss (assistant/completion tokens)", "eval_loss", "mean NLL");
+            }
+            return new TaskRun.Outcome(r, trainable, trainSet.size(), train.skipped(), run.dir());
+        }
+    }
+
+    private static boolean prepare(RunDirectory run, TrainConfig config, boolean resume, boolean overwrite, Consumer<String> notes)
+            throws IOException {
+        if (resume) {
+            run.recover();
+            if (!Checkpoint.exists(run.checkpoint())) {
+                notes.accept("no checkpoint yet in " + run.dir() + ": restarting the run from its saved configuration");
+                run.truncateLog(0);
+                return false;
+            }
+            return true;
+        }
+        run.create(overwrite);
+        run.writeConfig(config);
+        return false;
+    }
+
+    private static List<CausalExample> limit(List<CausalExample> ex, int n) {
+        return n > 0 && n < ex.size() ? ex.subList(0, n) : ex;
+    }
+
+    /** The optimisation loop: deterministic from (seed, epoch) and (seed, step) as the encoder trainer's. */
+    static final class Loop {
+        final TrainConfig c;
+        final Decoder decoder;
+        final AdapterSpec spec;
+        final List<CausalExample> train;
+        final List<CausalExample> dev;
+        final RunDirectory run;
+        final Trainer.Progress progress;
+        final Map<String, Parameter> params = new LinkedHashMap<>();
+
+        Loop(TrainConfig c, Decoder decoder, AdapterSpec spec, List<CausalExample> train, List<CausalExample> dev, RunDirectory run,
+                Trainer.Progress progress) {
+            this.c = c;
+            this.decoder = decoder;
+            this.spec = spec;
+            this.train = train;
+            this.dev = dev;
+            this.run = run;
+            this.progress = progress;
+            decoder.model().namedParameters().forEach((k, p) -> {
+                if (p.trainable()) {
+                    params.put(k, p);
+                }
+            });
+        }
+
+        int perEpoch() {
+            return (train.size() + c.batch() - 1) / c.batch();
+        }
+
+        Trainer.Result run(boolean resume) throws IOException {
+            int perEpoch = perEpoch();
+            int total = c.maxSteps() > 0 ? c.maxSteps() : (int) Math.ceil(c.epochs() * perEpoch);
+            LinearSchedule schedule = new LinearSchedule(c.lr(), c.warmup(total), total);
+            NDManager state = decoder.manager().newSubManager();
+            AdamW adam = new AdamW(params, state, 0.9, 0.999, 1e-8, c.weightDecay());
+            Checkpoint.State s = new Checkpoint.State(0, 0, Double.NEGATIVE_INFINITY, -1, Map.of(), 0, 0, Map.of(), -1);
+            if (resume) {
+                s = Checkpoint.load(run.checkpoint(), params, adam);
+                run.truncateLog(s.step());
+            }
+            params.values().forEach(p -> p.value().setRequiresGradient(true));
+            int step = s.step();
+            double bestScore = s.bestScore();
+            int bestStep = s.bestStep();
+            Map<String, Double> best = s.bestMetrics();
+            Map<String, Double> last = s.lastMetrics();
+            double seconds = s.trainSeconds();
+            long tokens = s.tokens();
+            int[] order = null;
+            int orderEpoch = -1;
+            Engines.gradientsOff();
+            try {
+                while (step < total) {
+                    int epoch = step / perEpoch;
+                    if (epoch != orderEpoch) {
+                        order = Trainer.permutation(train.size(), c.seed() * 1_000_003L + epoch);
+                        if (c.groupByLength()) {
+                            order = LengthGroupedOrder.of(order, i -> train.get(i).length(), c.batch());
+                        }
+                        orderEpoch = epoch;
+                    }
+                    int pos = (step % perEpoch) * c.batch();
+                    int[] idx = Arrays.copyOfRange(order, pos, Math.min(order.length, pos + c.batch()));
+                    long t0 = System.nanoTime();
+                    double lr = schedule.at(step);
+                    Engines.seed((int) (c.seed() * 7919 + step));
+                    double[] stepOut = step(idx, adam, lr, step + 1);
+                    for (int i : idx) {
+                        tokens += train.get(i).length();
+                    }
+                    seconds += (System.nanoTime() - t0) / 1e9;
+                    step++;
+                    Map<String, Object> entry = new LinkedHashMap<>();
+                    entry.put("step", step);
+                    entry.put("epoch", Trainer.round((double) step / perEpoch, 4));
+                    entry.put("loss", Trainer.round(stepOut[0], 6));
+                    entry.put("lr", lr);
+                    entry.put("grad_norm", Trainer.round(stepOut[1], 6));
+                    if ((c.evalEvery() > 0 && step % c.evalEvery() == 0) || step % perEpoch == 0 || step == total) {
+                        double loss = evaluate();
+                        last = new LinkedHashMap<>();
+                        last.put("loss", loss);
+                        last.put("perplexity", Math.exp(loss));
+                        last.put("score", -loss);
+                        entry.put("eval_loss", Trainer.round(loss, 6));
+                        entry.put("eval_perplexity", Trainer.round(Math.exp(loss), 4));
+                        if (-loss > bestScore) {
+                            bestScore = -loss;
+                            bestStep = step;
+                            best = last;
+                            PeftAdapterFiles.save(run.adapter(), spec, c.model(), decoder.model(), Map.of(), List.of(), "CAUSAL_LM", true);
+                        }
+                    }
+                    run.appendLog(entry);
+                    progress.update(step, total, epoch + 1, stepOut[0], seconds > 0 ? tokens / seconds : 0);
+                    if (c.saveEvery() > 0 && step % c.saveEvery() == 0 && step < total) {
+                        Checkpoint.save(run.checkpoint(), new Checkpoint.State(step, adam.steps(), bestScore, bestStep, best, seconds, tokens,
+                                last, step), params, adam);
+                    }
+                }
+            } finally {
+                state.close();
+            }
+            return new Trainer.Result(step, bestStep, best, last, seconds, tokens, false);
+        }
+
+        /** One step on examples {@code idx}: returns the loss and the gradient norm before clipping. */
+        private double[] step(int[] idx, AdamW adam, double lr, int shown) {
+            try (NDManager scope = decoder.manager().newSubManager()) {
+                Batch b = batch(idx);
+                NDArray loss;
+                try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+                    NDArray logits = decoder.model().logits(scope, b.ids, b.mask, b.positions);
+                    // Scalars.div: DJL's div(Number) frees its scalar before backward reads it (NaN gradients at random steps).
+                    loss = Scalars.div(CausalLmLoss.summedNll(scope, logits, b.ids, b.trained), Math.max(1, CausalLmLoss.scored(b.trained)));
+                    gc.backward(loss);
+                }
+                double value = loss.getFloat();
+                if (!Double.isFinite(value)) {
+                    throw new TrainingDivergedException("the loss became " + value + " at step " + shown + " (lower --lr?)");
+                }
+                Map<String, NDArray> grads = new LinkedHashMap<>();
+                double sq = 0;
+                for (Map.Entry<String, Parameter> e : params.entrySet()) {
+                    NDArray g = Scope.adopt(scope, e.getValue().value().getGradient());
+                    grads.put(e.getKey(), g);
+                    sq += g.square().sum().getFloat();
+                }
+                double norm = Math.sqrt(sq);
+                if (!Double.isFinite(norm)) {
+                    String bad = grads.entrySet().stream().filter(e -> !Float.isFinite(e.getValue().square().sum().getFloat()))
+                            .map(Map.Entry::getKey).findFirst().orElse("?");
+                    throw new TrainingDivergedException("the gradient of " + bad + " became non-finite at step " + shown + " (loss " + value
+                            + "; lower --lr?)");
+                }
+                double clip = c.clipNorm() > 0 && norm > c.clipNorm() ? c.clipNorm() / (norm + 1e-6) : 1.0;
+                Map<String, NDArray> used = grads;
+                if (clip < 1) {
+                    used = new LinkedHashMap<>();
+                    for (Map.Entry<String, NDArray> e : grads.entrySet()) {
+                        used.put(e.getKey(), e.getValue().mul((float) clip));
+                    }
+                }
+                adam.step(scope, used, lr);
+                for (NDArray g : grads.values()) {
+                    g.muli(0);
+                }
+                return new double[] {value, norm};
+            }
+        }
+
+        /** Mean NLL of the dev set's marked tokens. */
+        double evaluate() {
+            double sum = 0;
+            long n = 0;
+            for (int from = 0; from < dev.size(); from += 16) {
+                int[] idx = new int[Math.min(16, dev.size() - from)];
+                for (int i = 0; i < idx.length; i++) {
+                    idx[i] = from + i;
+                }
+                try (NDManager scope = decoder.manager().newSubManager()) {
+                    Batch b = batchOf(dev, idx);
+                    sum += CausalLmLoss.summedNll(scope, decoder.model().logits(scope, b.ids, b.mask, b.positions), b.ids, b.trained).getFloat();
+                    n += CausalLmLoss.scored(b.trained);
+                }
+            }
+            return sum / Math.max(1, n);
+        }
+
+        private Batch batch(int[] idx) {
+            return batchOf(train, idx);
+        }
+    }
+
+    /** A right-padded batch: ids, mask (1 real), positions, and which tokens carry loss. */
+    record Batch(long[][] ids, long[][] mask, long[][] positions, boolean[][] trained) {
+    }
+
+    static Batch batchOf(List<CausalExample> examples, int[] idx) {
+        int t = 0;
+        for (int i : idx) {
+            t = Math.max(t, examples.get(i).length());
+        }
+        long[][] ids = new long[idx.length][t];
+        long[][] mask = new long[idx.length][t];
+        long[][] pos = new long[idx.length][t];
+        boolean[][] trained = new boolean[idx.length][t];
+        for (int r = 0; r < idx.length; r++) {
+            CausalExample e = examples.get(idx[r]);
+            for (int j = 0; j < t; j++) {
+                boolean real = j < e.length();
+                ids[r][j] = real ? e.ids()[j] : 0;
+                mask[r][j] = real ? 1 : 0;
+                pos[r][j] = real ? j : 0;
+                trained[r][j] = real && e.trained()[j];
+            }
+        }
+        return new Batch(ids, mask, pos, trained);
+    }
+}
