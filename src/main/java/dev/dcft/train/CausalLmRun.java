@@ -15,7 +15,6 @@ import dev.dcft.model.decoder.Decoder;
 import dev.dcft.model.llama.LlamaModel;
 import dev.dcft.model.nn.Parameter;
 import dev.dcft.model.nn.Scalars;
-import dev.dcft.model.nn.Scope;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,7 +73,7 @@ public final class CausalLmRun {
             dev = limit(dev, config.evalLimit());
             notes.accept(String.format("%s rows: %,d train, %,d dev; %d cut at --max-len %d; %d skipped", train.shape(), trainSet.size(),
                     dev.size(), train.truncated(), config.maxLen(), train.skipped()));
-            resume = prepare(run, config, resume, overwrite, notes);
+            resume = TaskRun.prepare(run, config, resume, overwrite, notes);
             LlamaModel model = decoder.model();
             List<String> injected = Adapters.apply(model, spec, decoder.manager(), config.seed());
             notes.accept(spec.hasAdapters() ? injected.size() + " adapted layers (" + spec.describe() + ")" : "full fine-tuning");
@@ -87,22 +86,6 @@ public final class CausalLmRun {
             }
             return new TaskRun.Outcome(r, trainable, trainSet.size(), train.skipped(), run.dir());
         }
-    }
-
-    private static boolean prepare(RunDirectory run, TrainConfig config, boolean resume, boolean overwrite, Consumer<String> notes)
-            throws IOException {
-        if (resume) {
-            run.recover();
-            if (!Checkpoint.exists(run.checkpoint())) {
-                notes.accept("no checkpoint yet in " + run.dir() + ": restarting the run from its saved configuration");
-                run.truncateLog(0);
-                return false;
-            }
-            return true;
-        }
-        run.create(overwrite);
-        run.writeConfig(config);
-        return false;
     }
 
     private static List<CausalExample> limit(List<CausalExample> ex, int n) {
@@ -229,35 +212,13 @@ public final class CausalLmRun {
                     gc.backward(loss);
                 }
                 double value = loss.getFloat();
+                java.util.function.Consumer<String> diverged = problem -> {
+                    throw new TrainingDivergedException(problem + " at step " + shown + " (lower --lr?)");
+                };
                 if (!Double.isFinite(value)) {
-                    throw new TrainingDivergedException("the loss became " + value + " at step " + shown + " (lower --lr?)");
+                    diverged.accept("the loss became " + value);
                 }
-                Map<String, NDArray> grads = new LinkedHashMap<>();
-                double sq = 0;
-                for (Map.Entry<String, Parameter> e : params.entrySet()) {
-                    NDArray g = Scope.adopt(scope, e.getValue().value().getGradient());
-                    grads.put(e.getKey(), g);
-                    sq += g.square().sum().getFloat();
-                }
-                double norm = Math.sqrt(sq);
-                if (!Double.isFinite(norm)) {
-                    String bad = grads.entrySet().stream().filter(e -> !Float.isFinite(e.getValue().square().sum().getFloat()))
-                            .map(Map.Entry::getKey).findFirst().orElse("?");
-                    throw new TrainingDivergedException("the gradient of " + bad + " became non-finite at step " + shown + " (loss " + value
-                            + "; lower --lr?)");
-                }
-                double clip = c.clipNorm() > 0 && norm > c.clipNorm() ? c.clipNorm() / (norm + 1e-6) : 1.0;
-                Map<String, NDArray> used = grads;
-                if (clip < 1) {
-                    used = new LinkedHashMap<>();
-                    for (Map.Entry<String, NDArray> e : grads.entrySet()) {
-                        used.put(e.getKey(), e.getValue().mul((float) clip));
-                    }
-                }
-                adam.step(scope, used, lr);
-                for (NDArray g : grads.values()) {
-                    g.muli(0);
-                }
+                double norm = TrainingStep.applyGradients(scope, params, java.util.Set.of(), adam, c.clipNorm(), lr, value, diverged)[0];
                 return new double[] {value, norm};
             }
         }

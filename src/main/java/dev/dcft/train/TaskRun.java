@@ -191,7 +191,7 @@ public final class TaskRun {
     }
 
     /** A new run gets its directory and config; a resume with no checkpoint yet starts over. Returns whether to resume. */
-    private static boolean prepare(RunDirectory run, TrainConfig config, boolean resume, boolean overwrite, Consumer<String> notes)
+    static boolean prepare(RunDirectory run, TrainConfig config, boolean resume, boolean overwrite, Consumer<String> notes)
             throws IOException {
         if (resume) {
             run.recover();

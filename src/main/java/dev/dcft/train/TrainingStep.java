@@ -59,6 +59,17 @@ public final class TrainingStep {
         if (!Double.isFinite(objectiveValue)) {
             onBad.accept("the loss became " + (Double.isNaN(objectiveValue) ? "NaN" : "infinite"));
         }
+        double[] norms = applyGradients(scope, params, head, optimizer, clipNorm, lr, lossValue, onBad);
+        return new Outcome(lossValue, objectiveValue, norms[0], norms[2], norms[1]);
+    }
+
+    /**
+     * After backward: the global gradient norm (summed in parameter order), the same split into {@code head} and the
+     * rest, clipping to {@code clipNorm}, the optimizer's step at {@code lr}, gradients cleared in place. A non-finite
+     * gradient goes to {@code onBad} before any parameter changes. Returns {whole, head, rest} norms before clipping.
+     */
+    static double[] applyGradients(NDManager scope, Map<String, Parameter> params, java.util.Set<String> head, AdamW optimizer,
+            double clipNorm, double lr, double lossValue, java.util.function.Consumer<String> onBad) {
         Map<String, NDArray> grads = new LinkedHashMap<>();
         NDArray sq = null; // summed in parameter order, as before the split, so that clipping is unchanged to the bit
         NDArray headSq = null;
@@ -94,6 +105,6 @@ public final class TrainingStep {
         for (NDArray g : grads.values()) {
             g.muli(0); // gradients accumulate across backward passes: clear them in place
         }
-        return new Outcome(lossValue, objectiveValue, gradNorm, otherNorm, headNorm);
+        return new double[] {gradNorm, headNorm, otherNorm};
     }
 }
