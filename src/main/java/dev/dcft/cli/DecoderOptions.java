@@ -1,7 +1,6 @@
 package dev.dcft.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.dcft.model.ConfigFiles;
+import dev.dcft.io.PeftAdapterFiles;
 import dev.dcft.model.decoder.Decoder;
 import dev.dcft.train.RunDirectory;
 import java.io.IOException;
@@ -41,16 +40,13 @@ final class DecoderOptions {
                 base = Path.of(r.readConfig().model());
             }
         }
-        if (base == null && adapterDir != null) {
-            JsonNode c = ConfigFiles.readObject(adapterDir.resolve("adapter_config.json"));
-            String named = c.path("base_model_name_or_path").asText("");
-            if (!named.isEmpty() && Files.isDirectory(Path.of(named))) {
-                base = Path.of(named);
-            }
+        PeftAdapterFiles.LoadedAdapter loaded = adapterDir == null ? null : PeftAdapterFiles.load(adapterDir);
+        if (base == null && loaded != null && !loaded.baseModel().isEmpty() && Files.isDirectory(Path.of(loaded.baseModel()))) {
+            base = Path.of(loaded.baseModel());
         }
         if (base == null) {
             throw new IllegalArgumentException("--model DIR is required (a Hugging Face decoder directory)");
         }
-        return Decoder.load(base, adapterDir);
+        return Decoder.load(base, loaded);
     }
 }

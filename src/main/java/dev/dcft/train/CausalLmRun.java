@@ -52,7 +52,7 @@ public final class CausalLmRun {
             Long eos = stops.length > 0 ? stops[0] : null;
             CausalLmData.Loaded train = CausalLmData.read(Path.of(config.data().trainFile()), decoder.tokenizer(), eos, config.maxLen(),
                     config.skipBadRows());
-            List<CausalExample> trainSet = limit(train.examples(), config.trainLimit());
+            List<CausalExample> trainSet = TaskRun.limit(train.examples(), config.trainLimit());
             List<CausalExample> dev;
             if (config.data().devFile() != null) {
                 dev = CausalLmData.read(Path.of(config.data().devFile()), decoder.tokenizer(), eos, config.maxLen(), config.skipBadRows())
@@ -70,7 +70,7 @@ public final class CausalLmRun {
                 trainSet = new ArrayList<>(shuffled.subList(n, shuffled.size()));
                 notes.accept(String.format("no --dev: a seeded (%d) %d of %d rows held out for evaluation", config.seed(), n, shuffled.size()));
             }
-            dev = limit(dev, config.evalLimit());
+            dev = TaskRun.limit(dev, config.evalLimit());
             notes.accept(String.format("%s rows: %,d train, %,d dev; %d cut at --max-len %d; %d skipped", train.shape(), trainSet.size(),
                     dev.size(), train.truncated(), config.maxLen(), train.skipped()));
             resume = TaskRun.prepare(run, config, resume, overwrite, notes);
@@ -86,10 +86,6 @@ public final class CausalLmRun {
             }
             return new TaskRun.Outcome(r, trainable, trainSet.size(), train.skipped(), run.dir());
         }
-    }
-
-    private static List<CausalExample> limit(List<CausalExample> ex, int n) {
-        return n > 0 && n < ex.size() ? ex.subList(0, n) : ex;
     }
 
     /** The optimisation loop: deterministic from (seed, epoch) and (seed, step) as the encoder trainer's. */
@@ -149,10 +145,7 @@ public final class CausalLmRun {
                 while (step < total) {
                     int epoch = step / perEpoch;
                     if (epoch != orderEpoch) {
-                        order = Trainer.permutation(train.size(), c.seed() * 1_000_003L + epoch);
-                        if (c.groupByLength()) {
-                            order = LengthGroupedOrder.of(order, i -> train.get(i).length(), c.batch());
-                        }
+                        order = Trainer.epochOrder(c, train.size(), epoch, i -> train.get(i).length());
                         orderEpoch = epoch;
                     }
                     int pos = (step % perEpoch) * c.batch();
@@ -203,7 +196,7 @@ public final class CausalLmRun {
         /** One step on examples {@code idx}: returns the loss and the gradient norm before clipping. */
         private double[] step(int[] idx, AdamW adam, double lr, int shown) {
             try (NDManager scope = decoder.manager().newSubManager()) {
-                Batch b = batch(idx);
+                Batch b = batchOf(train, idx);
                 NDArray loss;
                 try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
                     NDArray logits = decoder.model().logits(scope, b.ids, b.mask, b.positions);
@@ -239,10 +232,6 @@ public final class CausalLmRun {
                 }
             }
             return sum / Math.max(1, n);
-        }
-
-        private Batch batch(int[] idx) {
-            return batchOf(train, idx);
         }
     }
 

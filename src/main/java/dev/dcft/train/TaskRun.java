@@ -113,7 +113,7 @@ public final class TaskRun {
         return c.data().withLearned(cols.text(), cols.pair(), cols.label(), s.spec().type().cliName(), s.spec().labels(), s.spec().pairs());
     }
 
-    private static List<Example> limit(List<Example> ex, int limit) {
+    static <T> List<T> limit(List<T> ex, int limit) {
         return limit > 0 && limit < ex.size() ? ex.subList(0, limit) : ex;
     }
 

@@ -135,10 +135,7 @@ public final class Trainer {
         while (step < total) {
             int epoch = step / perEpoch;
             if (epoch != orderEpoch) {
-                order = permutation(train.size(), config.seed() * 1_000_003L + epoch);
-                if (config.groupByLength()) {
-                    order = LengthGroupedOrder.of(order, train::length, config.batch());
-                }
+                order = epochOrder(config, train.size(), epoch, train::length);
                 orderEpoch = epoch;
             }
             int pos = (step % perEpoch) * config.batch();
@@ -236,6 +233,12 @@ public final class Trainer {
     static double round(double v, int digits) {
         double f = Math.pow(10, digits);
         return Math.round(v * f) / f;
+    }
+
+    /** Epoch {@code epoch}'s example order: a permutation seeded by (seed, epoch), grouped by length if the run asks. */
+    static int[] epochOrder(TrainConfig config, int n, int epoch, java.util.function.IntUnaryOperator length) {
+        int[] order = permutation(n, config.seed() * 1_000_003L + epoch);
+        return config.groupByLength() ? LengthGroupedOrder.of(order, length, config.batch()) : order;
     }
 
     static int[] permutation(int n, long seed) {

@@ -23,30 +23,30 @@ public final class Decoder implements AutoCloseable {
     private final LlamaModel model;
     private final DecoderTokenizer tokenizer;
     private final long[] stopIds;
-    private final long padId;
-    private final Path dir;
 
-    private Decoder(NDManager manager, LlamaModel model, DecoderTokenizer tokenizer, long[] stopIds, long padId, Path dir) {
+    private Decoder(NDManager manager, LlamaModel model, DecoderTokenizer tokenizer, long[] stopIds) {
         this.manager = manager;
         this.model = model;
         this.tokenizer = tokenizer;
         this.stopIds = stopIds;
-        this.padId = padId;
-        this.dir = dir;
     }
 
     /** A model directory; bad or missing files are one line naming them. */
     public static Decoder load(Path dir) {
-        return load(dir, null);
+        return load(dir, (PeftAdapterFiles.LoadedAdapter) null);
     }
 
     /** As {@link #load(Path)}, with the PEFT adapter in {@code adapter} applied unmerged (null: none). */
     public static Decoder load(Path dir, Path adapter) {
+        return load(dir, adapter == null ? null : PeftAdapterFiles.load(adapter));
+    }
+
+    /** As {@link #load(Path)}, with an adapter already read ({@code null}: none). */
+    public static Decoder load(Path dir, PeftAdapterFiles.LoadedAdapter loaded) {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("model directory not found: " + dir);
         }
         JsonNode config = ConfigFiles.readObject(dir.resolve("config.json"));
-        PeftAdapterFiles.LoadedAdapter loaded = adapter == null ? null : PeftAdapterFiles.load(adapter);
         DecoderTokenizer tok = DecoderTokenizer.load(dir);
         NDManager m = Engines.newManager();
         try {
@@ -54,7 +54,7 @@ public final class Decoder implements AutoCloseable {
             if (loaded != null) {
                 PeftAdapterFiles.attach(model, loaded, m);
             }
-            return new Decoder(m, model, tok, stopIds(dir, config, tok), padId(config, tok), dir);
+            return new Decoder(m, model, tok, stopIds(dir, config, tok));
         } catch (RuntimeException e) {
             m.close();
             tok.close();
@@ -88,14 +88,6 @@ public final class Decoder implements AutoCloseable {
         }
     }
 
-    private static long padId(JsonNode config, DecoderTokenizer tok) {
-        if (config.hasNonNull("pad_token_id")) {
-            return config.get("pad_token_id").asLong();
-        }
-        Long pad = tok.id(tok.padToken());
-        return pad != null ? pad : 0;
-    }
-
     public LlamaModel model() {
         return model;
     }
@@ -111,14 +103,6 @@ public final class Decoder implements AutoCloseable {
     /** The ids that end a generation. */
     public long[] stopIds() {
         return stopIds.clone();
-    }
-
-    public long padId() {
-        return padId;
-    }
-
-    public Path dir() {
-        return dir;
     }
 
     /** The longest sequence the model takes (config.json's max_position_embeddings). */

@@ -55,14 +55,10 @@ public final class ChatTemplate {
                         .withUseNaturalOperatorPrecedence(true).withKeepNullableLoopValues(true).withUseTrimmingForNotesAndExpressions(true).build())
                 .build();
         jinja = new Jinjava(config);
-        try {
-            jinja.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", ChatTemplate.class,
-                    "raiseException", String.class));
-            jinja.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now", ChatTemplate.class,
-                    "strftimeNow", String.class));
-        } catch (RuntimeException e) {
-            throw new IllegalStateException(e);
-        }
+        jinja.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", ChatTemplate.class, "raiseException",
+                String.class));
+        jinja.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now", ChatTemplate.class, "strftimeNow",
+                String.class));
         jinja.getGlobalContext().registerFilter(new PythonJson());
     }
 

@@ -155,19 +155,14 @@ public final class DecoderTokenizer implements AutoCloseable {
             }
             String prompt = t.render(messages.subList(0, i), true, bos, eos);
             String withReply = t.render(messages.subList(0, i + 1), false, bos, eos);
-            if (!prompt.startsWith(done) || !withReply.startsWith(prompt)) {
-                throw new IllegalArgumentException(t.source() + ": the chat template does not render a conversation as a prefix of its"
-                        + " continuation, so the assistant turns cannot be found");
-            }
+            requirePrefix(t, done, prompt);
+            requirePrefix(t, prompt, withReply);
             append(ids, trained, prompt.substring(done.length()), false);
             append(ids, trained, withReply.substring(prompt.length()), true);
             done = withReply;
         }
         String all = t.render(messages, false, bos, eos);
-        if (!all.startsWith(done)) {
-            throw new IllegalArgumentException(t.source() + ": the chat template does not render a conversation as a prefix of its"
-                    + " continuation, so the assistant turns cannot be found");
-        }
+        requirePrefix(t, done, all);
         append(ids, trained, all.substring(done.length()), false);
         long[] out = new long[ids.size()];
         boolean[] mask = new boolean[ids.size()];
@@ -176,6 +171,13 @@ public final class DecoderTokenizer implements AutoCloseable {
             mask[i] = trained.get(i);
         }
         return new TokenizedChat(out, mask);
+    }
+
+    private static void requirePrefix(ChatTemplate t, String prefix, String text) {
+        if (!text.startsWith(prefix)) {
+            throw new IllegalArgumentException(t.source() + ": the chat template does not render a conversation as a prefix of its"
+                    + " continuation, so the assistant turns cannot be found");
+        }
     }
 
     /** A conversation's ids and, per id, whether it is an assistant token (trained). */
