@@ -136,6 +136,7 @@ public final class CausalLmRun {
             int bestStep = s.bestStep();
             Map<String, Double> best = s.bestMetrics();
             Map<String, Double> last = s.lastMetrics();
+            int lastEval = s.lastEvalStep();
             double seconds = s.trainSeconds();
             long tokens = s.tokens();
             int[] order = null;
@@ -171,6 +172,7 @@ public final class CausalLmRun {
                         last.put("loss", loss);
                         last.put("perplexity", Math.exp(loss));
                         last.put("score", -loss);
+                        lastEval = step;
                         entry.put("eval_loss", Trainer.round(loss, 6));
                         entry.put("eval_perplexity", Trainer.round(Math.exp(loss), 4));
                         if (-loss > bestScore) {
@@ -184,7 +186,7 @@ public final class CausalLmRun {
                     progress.update(step, total, epoch + 1, stepOut[0], seconds > 0 ? tokens / seconds : 0);
                     if (c.saveEvery() > 0 && step % c.saveEvery() == 0 && step < total) {
                         Checkpoint.save(run.checkpoint(), new Checkpoint.State(step, adam.steps(), bestScore, bestStep, best, seconds, tokens,
-                                last, step), params, adam);
+                                last, lastEval), params, adam);
                     }
                 }
             } finally {
