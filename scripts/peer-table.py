@@ -10,9 +10,13 @@ for path in sys.argv[1:]:
           f"AVX512-BF16 {'yes' if c['avx512_bf16'] else 'no'}), {b['threads']} threads on both sides; HF side: torch "
           f"{v.get('torch', '?')}, transformers {v.get('transformers', '?')}, peft {v.get('peft', '?')}; dropout "
           f"{b['dropout']}; {b['rounds']} rounds of {b['steps']} timed steps after {b['warmup']} warm-up, sides "
-          f"alternating first. A ratio is the median over rounds of ours / HF in the same round.\n")
-    print("| configuration | ours | trainable | ours ms (median) | HF+PEFT | trainable | HF ms (median) | ours / HF |")
-    print("|---|---|---:|---:|---|---:|---:|---:|")
+          f"alternating first. A ratio is the median over rounds of ours / HF in the same round. Allocator: ours "
+          f"{b.get('ours_malloc') or 'glibc default'}; HF {b.get('hf_malloc', 'glibc default')}"
+          + (f" and, in the last columns, HF under ours ({b['hf_tuned_malloc']})" if b.get("hf_tuned_malloc") else "") + ".\n")
+    tuned = bool(b.get("hf_tuned_malloc"))
+    print("| configuration | ours | trainable | ours ms (median) | HF+PEFT | trainable | HF ms (median) | ours / HF |"
+          + (" HF ms, same allocator | ours / HF, same allocator |" if tuned else ""))
+    print("|---|---|---:|---:|---|---:|---:|---:|" + ("---:|---:|" if tuned else ""))
     for name, s in b["configs"].items():
         if "skipped" in s:
             print(f"| {name} | | | | | | | skipped: {s['skipped']} |")
@@ -21,4 +25,5 @@ for path in sys.argv[1:]:
             print(f"| {name} ({s['shape']}, {s['batch']} x {s['seq']}, {s['precision']}) | {m} | {s['ours_trainable'][m]:,} | "
                   f"{ms:,.0f} | {s['hf_method']}{' (autocast)' if s['precision'] == 'bf16' else ''} | {s['hf_trainable']:,} | "
                   f"{s['hf_ms_median']:,.0f} | "
-                  f"{s['ratio_to_hf'][m]:.2f} |")
+                  f"{s['ratio_to_hf'][m]:.2f} |"
+                  + (f" {s['hf_tuned_ms_median']:,.0f} | {s['ratio_to_hf_tuned'][m]:.2f} |" if tuned else ""))

@@ -49,11 +49,20 @@ def ours(dcft, shape, batch, seq, methods, steps, warmup, threads):
     return {m: b["methods"][m]["step_ms_median"] for m in methods}, b
 
 
-def hf(python, shape, batch, seq, method, precision, steps, warmup, threads):
+# The dcft launcher raises glibc's mmap threshold (BENCHMARKS.md, "The memory allocator"); HF+PEFT as users run it has
+# glibc's default. --hf-tuned adds a third side: HF under the same allocator setting as ours.
+TUNED = "glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=17179869184:glibc.malloc.arena_max=1"
+
+
+def hf(python, shape, batch, seq, method, precision, steps, warmup, threads, tuned=False):
     here = os.path.dirname(os.path.abspath(__file__))
+    env = dict(os.environ)
+    env.pop("GLIBC_TUNABLES", None)
+    if tuned:
+        env["GLIBC_TUNABLES"] = TUNED
     out = subprocess.run([python, os.path.join(here, "peer_step.py"), "--shape", shape, "--batch", str(batch), "--seq", str(seq),
                           "--method", method, "--precision", precision, "--steps", str(steps), "--warmup", str(warmup),
-                          "--threads", str(threads)], capture_output=True, text=True, check=True).stdout
+                          "--threads", str(threads)], capture_output=True, text=True, check=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -66,11 +75,13 @@ def main():
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--configs", default=",".join(DEFAULT_CONFIGS))
+    p.add_argument("--hf-tuned", action="store_true", help="also run HF with the launcher's allocator setting")
     p.add_argument("--out", required=True)
     a = p.parse_args()
     info = cpu()
     result = {"cpu": info, "threads": a.threads, "rounds": a.rounds, "steps": a.steps, "warmup": a.warmup,
               "dropout": "0.1 hidden and attention, both sides", "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+              "hf_malloc": "glibc default", "hf_tuned_malloc": ("GLIBC_TUNABLES=" + TUNED) if a.hf_tuned else None,
               "configs": {}}
     for name in a.configs.split(","):
         shape, batch, seq, precision, methods, hf_method = CONFIGS[name]
@@ -81,10 +92,15 @@ def main():
         for r in range(a.rounds):
             row = {}
             order = ["ours", "hf"] if r % 2 == 0 else ["hf", "ours"]
+            if a.hf_tuned:
+                order.append("hf_tuned")
             for side in order:
                 if side == "ours":
                     row["ours"], bench = ours(a.dcft, shape, batch, seq, methods, a.steps, a.warmup, a.threads)
                     row["ours_trainable"] = {m: bench["methods"][m]["trainable_params"] for m in methods}
+                    result["ours_malloc"] = bench["machine"].get("malloc")
+                elif side == "hf_tuned":
+                    row["hf_tuned"] = hf(a.python, shape, batch, seq, hf_method, precision, a.steps, a.warmup, a.threads, True)["step_ms_median"]
                 else:
                     h = hf(a.python, shape, batch, seq, hf_method, precision, a.steps, a.warmup, a.threads)
                     row["hf"] = h["step_ms_median"]
@@ -97,9 +113,14 @@ def main():
                    "rounds": rounds, "hf_ms_median": statistics.median(r["hf"] for r in rounds), "ours_ms_median": {},
                    "ours_trainable": rounds[0]["ours_trainable"], "hf_trainable": rounds[0]["hf_trainable"],
                    "ratio_to_hf": {}}
+        if a.hf_tuned:
+            summary["hf_tuned_ms_median"] = statistics.median(r["hf_tuned"] for r in rounds)
+            summary["ratio_to_hf_tuned"] = {}
         for m in methods:
             summary["ours_ms_median"][m] = statistics.median(r["ours"][m] for r in rounds)
             summary["ratio_to_hf"][m] = statistics.median(r["ours"][m] / r["hf"] for r in rounds)
+            if a.hf_tuned:
+                summary["ratio_to_hf_tuned"][m] = statistics.median(r["ours"][m] / r["hf_tuned"] for r in rounds)
         result["configs"][name] = summary
         with open(a.out + ".tmp", "w") as f:
             json.dump(result, f, indent=2)

@@ -10,7 +10,7 @@ import java.util.TreeSet;
 
 /**
  * What a run or benchmark ran on, for its summary: the CPU's model name, its logical cores, and which
- * of the vector extensions that decide our speed it has (AVX2, AVX-512, native bf16). Read from
+ * of the vector extensions that decide our speed it has (AVX2, AVX-512, native bf16), and the allocator's tuning. Read from
  * /proc/cpuinfo; elsewhere the model name is the JVM's view and the flags are empty.
  */
 public final class Machine {
@@ -41,6 +41,16 @@ public final class Machine {
         out.put("cpu", model);
         out.put("logical_cores", Runtime.getRuntime().availableProcessors());
         out.put("flags", List.copyOf(flags));
+        out.put("malloc", allocator());
         return out;
+    }
+
+    /**
+     * The glibc allocator's tuning this process started with (the {@code dcft} launcher raises the mmap threshold:
+     * BENCHMARKS.md, "The memory allocator"); step times of large shapes depend on it, so summaries record it.
+     */
+    public static String allocator() {
+        String tunables = System.getenv("GLIBC_TUNABLES");
+        return tunables == null || tunables.isBlank() ? "glibc default" : "GLIBC_TUNABLES=" + tunables;
     }
 }
