@@ -31,14 +31,19 @@ public record BenchMethod(String name, AdapterSpec spec, boolean floor, boolean 
     }
 
     public static BenchMethod parse(String name) {
+        return parse(name, TargetModules.names(dev.dcft.model.Architectures.anyTargetModules()));
+    }
+
+    /** As {@link #parse(String)}, the adapter on {@code targets} (a decoder's projections, say). */
+    public static BenchMethod parse(String name, TargetModules targets) {
         if (name.endsWith(BF16_SUFFIX)) {
-            BenchMethod m = parse0(name.substring(0, name.length() - BF16_SUFFIX.length()));
+            BenchMethod m = parse0(name.substring(0, name.length() - BF16_SUFFIX.length()), targets);
             if (m.spec().isFull()) {
                 throw new IllegalArgumentException("full:bf16: full fine-tuning trains every base weight, so there is no frozen base to store in bf16");
             }
             return new BenchMethod(name, m.spec(), m.floor(), m.materialized(), Precision.BF16);
         }
-        return parse0(name);
+        return parse0(name, targets);
     }
 
     private static final Pattern TOKEN = Pattern.compile("([a-z]+)(\\d+)");
@@ -48,8 +53,7 @@ public record BenchMethod(String name, AdapterSpec spec, boolean floor, boolean 
      * method's {@link AdapterMethod#benchKeys} ({@code dcft-d8-t4-r2}, {@code lora-r8}), a flag one
      * of its options ({@code lora-r8-dora}); other options take the method's defaults.
      */
-    private static BenchMethod parse0(String name) {
-        TargetModules all = TargetModules.names(dev.dcft.model.Architectures.anyTargetModules());
+    private static BenchMethod parse0(String name, TargetModules all) {
         switch (name) {
             case "frozen" -> {
                 return new BenchMethod(name, AdapterSpec.headOnly(), false, false, Precision.FP32);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dcft.bench.BenchMethod;
 import dev.dcft.bench.BenchSetup;
+import dev.dcft.bench.DecoderBench;
 import dev.dcft.bench.InferenceBench;
 import dev.dcft.bench.LayerBench;
 import dev.dcft.bench.OpProfile;
@@ -41,6 +42,18 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--shape", description = "A random encoder LAYERS,HIDDEN,FFN,HEADS instead of --model (e.g. 12,768,3072,12).")
     String shape;
+
+    @Option(names = "--decoder-shape", paramLabel = "L,H,FFN,HEADS,KV,VOCAB", description = "A random Qwen2-layout decoder instead"
+            + " (Qwen2.5-0.5B: 24,896,4864,14,2,151936): training steps with next-token loss, all seven projections adapted,"
+            + " then greedy generation speed of the base and each adapter unmerged.")
+    String decoderShape;
+
+    @Option(names = "--prompt-tokens", defaultValue = "32", description = "--decoder-shape: prompt length for generation. Default: ${DEFAULT-VALUE}.")
+    int promptTokens;
+
+    @Option(names = "--new-tokens", defaultValue = "32", description = "--decoder-shape: tokens generated per round (0: no generation)."
+            + " Default: ${DEFAULT-VALUE}.")
+    int newTokens;
 
     @Option(names = "--batch", defaultValue = "32", description = "Default: ${DEFAULT-VALUE}.")
     int batch;
@@ -94,7 +107,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--inputs-per-request", defaultValue = "1", description = "--serve. Default: ${DEFAULT-VALUE}.")
     int inputsPerRequest;
 
-    @Option(names = "--rounds", defaultValue = "3", description = "--serve: rounds, modes interleaved in each. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--rounds", defaultValue = "3", description = "--serve: rounds, modes interleaved in each; --decoder-shape: generation rounds. Default: ${DEFAULT-VALUE}.")
     int rounds;
 
     @Option(names = "--memory-adapters", defaultValue = "10000", description = "--serve. Default: ${DEFAULT-VALUE}.")
@@ -136,6 +149,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (profile != null && isolate) {
             throw new IllegalArgumentException("--profile and --isolate cannot be combined");
+        }
+        if (decoderShape != null) {
+            return decoderBench(DecoderBench.Shape.parse(decoderShape));
         }
         if (serve) {
             return serveBench(new BenchSetup(model, dims, batch, seq, steps, warmup));
@@ -296,6 +312,69 @@ final class BenchCommand implements Callable<Integer> {
             n.put("self_ms", round(op.selfMs()));
             n.put("calls", op.calls());
         }
+    }
+
+    private Integer decoderBench(DecoderBench.Shape shape) throws Exception {
+        if (promptTokens < 1 || newTokens < 0) {
+            throw new IllegalArgumentException("--prompt-tokens >= 1 and --new-tokens >= 0 are required");
+        }
+        List<BenchMethod> parsed = methods.stream().map(m -> BenchMethod.parse(m, DecoderBench.targets())).toList();
+        if (parsed.stream().anyMatch(m -> m.spec().isFull() || (!m.floor() && !m.spec().hasAdapters()))) {
+            throw new IllegalArgumentException("--decoder-shape benchmarks floor and adapter methods (frozen and full have no decoder form here)");
+        }
+        List<DecoderBench.Result> results = DecoderBench.run(shape, parsed, batch, seq, steps, warmup, promptTokens, newTokens, rounds,
+                json ? null : spec.commandLine().getErr());
+        Map<String, DecoderBench.Result> byName = new LinkedHashMap<>();
+        results.forEach(r -> byName.put(r.method(), r));
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode o = mapper.createObjectNode();
+        o.put("model", "random decoder " + shape + " (layers, hidden, ffn, heads, kv heads, vocab)");
+        o.put("adapted", String.join(",", DecoderBench.ALL_PROJECTIONS));
+        o.put("batch", batch);
+        o.put("seq", seq);
+        o.put("threads", Engines.threads());
+        o.set("machine", mapper.valueToTree(dev.dcft.engine.Machine.describe()));
+        o.put("steps", steps);
+        o.put("warmup", warmup);
+        o.put("prompt_tokens", promptTokens);
+        o.put("new_tokens", newTokens);
+        o.put("generation_rounds", newTokens > 0 ? rounds : 0);
+        ObjectNode out = o.putObject("methods");
+        for (BenchMethod method : parsed) {
+            DecoderBench.Result r = byName.get(method.name());
+            DecoderBench.Result floor = byName.get(method.samePrecision("floor"));
+            Stats s = Stats.of(r.stepMs());
+            ObjectNode m = out.putObject(method.name());
+            m.put("precision", method.precision().label());
+            m.put("step_ms_median", round(s.median()));
+            m.put("step_ms_min", round(s.min()));
+            m.put("step_ms_max", round(s.max()));
+            m.put("tokens_per_s", round(batch * (double) seq / (s.median() / 1000)));
+            putRatio(m, "ratio_to_floor", floor == null ? Double.NaN : Stats.pairedRatio(r.stepMs(), floor.stepMs()));
+            m.put("trainable_params", r.trainable());
+            if (!r.generationTokensPerS().isEmpty()) {
+                m.put("generation_tokens_per_s_median", round(Stats.of(r.generationTokensPerS()).median()));
+                // The floor's model is the bare base: an adapter's generation speed over the base's, paired by round.
+                putRatio(m, "generation_to_base", floor == null ? Double.NaN
+                        : Stats.pairedRatio(r.generationTokensPerS(), floor.generationTokensPerS()));
+            }
+        }
+        PrintWriter stdout = spec.commandLine().getOut();
+        if (json) {
+            stdout.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(o));
+        } else {
+            stdout.printf("%s, batch %d x seq %d, %d threads, %d timed steps after %d warm-up%n", o.get("model").asText(), batch, seq,
+                    Engines.threads(), steps, warmup);
+            stdout.printf("%-16s %12s %9s %12s %14s %10s%n", "method", "step ms", "/floor", "trainable", "gen tok/s", "gen /base");
+            out.fields().forEachRemaining(e -> {
+                JsonNode n = e.getValue();
+                stdout.printf("%-16s %12.1f %9s %,12d %14s %10s%n", e.getKey(), n.get("step_ms_median").asDouble(), ratio(n.get("ratio_to_floor")),
+                        n.get("trainable_params").asLong(), n.has("generation_tokens_per_s_median")
+                                ? String.format("%.2f", n.get("generation_tokens_per_s_median").asDouble()) : "-",
+                        ratio(n.get("generation_to_base")));
+            });
+        }
+        return 0;
     }
 
     private Integer serveBench(BenchSetup setup) throws Exception {

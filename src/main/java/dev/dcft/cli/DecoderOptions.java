@@ -6,6 +6,7 @@ import dev.dcft.train.RunDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -23,6 +24,9 @@ final class DecoderOptions {
 
     @Option(names = "--run", paramLabel = "DIR", description = "A causal-lm run directory: its base model and best adapter.")
     Path run;
+
+    @Mixin
+    PrecisionOption precision = new PrecisionOption();
 
     Decoder open() throws IOException {
         if (adapter != null && run != null) {
@@ -47,6 +51,6 @@ final class DecoderOptions {
         if (base == null) {
             throw new IllegalArgumentException("--model DIR is required (a Hugging Face decoder directory)");
         }
-        return Decoder.load(base, loaded);
+        return Decoder.load(base, loaded, precision.value());
     }
 }

@@ -4,6 +4,8 @@ import dev.dcft.adapters.Adapters;
 import dev.dcft.io.PeftAdapterFiles;
 import dev.dcft.model.LoadedModel;
 import dev.dcft.model.ModelLoader;
+import dev.dcft.model.decoder.DecoderMerge;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -13,7 +15,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "merge", description = "Fold an adapter into its base model and write a full Hugging Face model directory.")
+@Command(name = "merge", description = "Fold an adapter into its base model (an encoder, or a decoder directory: Llama, Mistral,"
+        + " Qwen2) and write a full Hugging Face model directory.")
 final class MergeCommand implements Callable<Integer> {
     @Mixin
     ModelOption modelOption = new ModelOption();
@@ -30,6 +33,13 @@ final class MergeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PeftAdapterFiles.LoadedAdapter loaded = PeftAdapterFiles.load(adapter);
+        Path dir = Path.of(modelOption.model);
+        if (Files.isDirectory(dir) && DecoderMerge.isDecoderDirectory(dir)) {
+            int layers = DecoderMerge.write(dir, loaded, out);
+            spec.commandLine().getOut().printf("merged %s adapter (%d layers) into %s: wrote %s%n", loaded.spec().methodName(),
+                    layers, dir, out);
+            return 0;
+        }
         try (LoadedModel m = ModelLoader.load(modelOption.model)) {
             PeftAdapterFiles.attach(m.model(), loaded, m.manager());
             List<String> head = PeftAdapterFiles.replaceBaseTensors(m.model(), loaded, m.manager());

@@ -9,6 +9,7 @@ import dev.dcft.adapters.Adapters;
 import dev.dcft.data.causal.CausalExample;
 import dev.dcft.data.causal.CausalLmData;
 import dev.dcft.engine.Engines;
+import dev.dcft.engine.Precision;
 import dev.dcft.io.PeftAdapterFiles;
 import dev.dcft.model.decoder.CausalLmLoss;
 import dev.dcft.model.decoder.Decoder;
@@ -47,7 +48,8 @@ public final class CausalLmRun {
         if (!spec.hasAdapters() && !spec.isFull()) {
             throw new IllegalArgumentException("--method head-only has no head to train on a causal LM: use an adapter method or full");
         }
-        try (Decoder decoder = Decoder.load(Path.of(config.model()))) {
+        Precision precision = TaskRun.basePrecision(config, notes).precision();
+        try (Decoder decoder = Decoder.load(Path.of(config.model()), null, precision)) {
             long[] stops = decoder.stopIds();
             Long eos = stops.length > 0 ? stops[0] : null;
             CausalLmData.Loaded train = CausalLmData.read(Path.of(config.data().trainFile()), decoder.tokenizer(), eos, config.maxLen(),

@@ -274,11 +274,16 @@ public final class TaskRun {
         return task.devFiles.size() == 1 ? "dev" : task.devFiles.get(devFile).replace("dev_", "").replace(".tsv", "");
     }
 
-    /**
-     * The run's base in its precision. Full fine-tuning trains every base weight, which bf16 storage
-     * would round every step: refused rather than silently kept in float32.
-     */
+    /** The run's base in its precision ({@link #basePrecision}). */
     private static LoadedModel loadBase(TrainConfig config, Consumer<String> notes) {
+        return ModelLoader.load(config.model(), basePrecision(config, notes).precision());
+    }
+
+    /**
+     * How the run stores its frozen base, said in the notes unless float32. Full fine-tuning trains every base weight,
+     * which bf16 storage would round every step: refused rather than silently kept in float32.
+     */
+    static Precision.Choice basePrecision(TrainConfig config, Consumer<String> notes) {
         Precision.Choice p = config.precisionMode().resolve();
         if (p.bf16() && AdapterSpec.baseline(config.method()) != null && AdapterSpec.baseline(config.method()).isFull()) {
             throw new IllegalArgumentException("--precision bf16 stores the frozen base in bfloat16, but full fine-tuning has no frozen"
@@ -287,7 +292,7 @@ public final class TaskRun {
         if (config.precisionMode() != Precision.FP32) {
             notes.accept("precision: " + p.precision().label() + " (" + p.reason() + ")");
         }
-        return ModelLoader.load(config.model(), p.precision());
+        return p;
     }
 
     /**

@@ -103,4 +103,37 @@ class BenchCommandTest {
         n.fieldNames().forEachRemaining(out::add);
         return out;
     }
+
+    /**
+     * --decoder-shape on a tiny Qwen2 layout (hidden 32, 4 heads of 8, 2 kv heads, ffn 48, 2 layers): the fields, and the
+     * trainable counts from the shapes. LoRA r=8 on q (32->32), k and v (32->16), o (32->32), gate and up (32->48), down
+     * (48->32): 8 x (in + out) each. DCFT d=8 (r=1): per matrix in/8 + out/8 + 64.
+     */
+    @Test
+    void decoderShapeJson() throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        List<String> methods = List.of("floor", "dcft-d8", "lora-r8", "floor:bf16", "lora-r8:bf16");
+        int code = Main.run(new String[] {"bench", "--decoder-shape", "2,32,48,4,2,320", "--batch", "2", "--seq", "8", "--steps", "2",
+            "--warmup", "0", "--methods", String.join(",", methods), "--prompt-tokens", "4", "--new-tokens", "3", "--rounds", "2", "--json"},
+                new PrintWriter(out), new PrintWriter(err));
+        assertEquals(0, code, err.toString());
+        JsonNode j = new ObjectMapper().readTree(out.toString());
+        assertEquals(methods, iterate(j.get("methods")));
+        for (String m : methods) {
+            JsonNode r = j.get("methods").get(m);
+            for (String f : List.of("step_ms_median", "tokens_per_s", "ratio_to_floor", "generation_tokens_per_s_median", "generation_to_base")) {
+                assertTrue(r.get(f).isNumber(), m + "." + f);
+            }
+            assertEquals(m.endsWith(":bf16") ? "bf16" : "fp32", r.get("precision").asText());
+        }
+        assertEquals(0, j.get("methods").get("floor").get("trainable_params").asLong());
+        long lora = 2L * 8 * ((32 + 32) + (32 + 16) + (32 + 16) + (32 + 32) + (32 + 48) + (32 + 48) + (48 + 32));
+        assertEquals(lora, j.get("methods").get("lora-r8").get("trainable_params").asLong());
+        assertEquals(lora, j.get("methods").get("lora-r8:bf16").get("trainable_params").asLong());
+        long dcft = 2L * ((4 + 4 + 64) + 2 * (4 + 2 + 64) + (4 + 4 + 64) + 2 * (4 + 6 + 64) + (6 + 4 + 64));
+        assertEquals(dcft, j.get("methods").get("dcft-d8").get("trainable_params").asLong());
+        assertEquals(1.0, j.get("methods").get("floor").get("ratio_to_floor").asDouble(), 1e-9);
+        assertEquals("q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj", j.get("adapted").asText());
+    }
 }

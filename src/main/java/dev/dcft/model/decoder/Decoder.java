@@ -3,6 +3,8 @@ package dev.dcft.model.decoder;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dcft.engine.Engines;
+import dev.dcft.engine.Precision;
+import dev.dcft.model.nn.FrozenBf16;
 import dev.dcft.io.PeftAdapterFiles;
 import dev.dcft.model.ConfigFiles;
 import dev.dcft.model.llama.LlamaModel;
@@ -43,6 +45,15 @@ public final class Decoder implements AutoCloseable {
 
     /** As {@link #load(Path)}, with an adapter already read ({@code null}: none). */
     public static Decoder load(Path dir, PeftAdapterFiles.LoadedAdapter loaded) {
+        return load(dir, loaded, Precision.FP32);
+    }
+
+    /**
+     * As {@link #load(Path, PeftAdapterFiles.LoadedAdapter)}, the frozen base stored as {@code precision} resolves: in
+     * bf16 every projection, the embeddings and a separate lm_head are bfloat16 and multiply in bfloat16 (as
+     * {@link FrozenBf16} stores an encoder); norms, rotary tables, attention, the adapter and the loss stay float32.
+     */
+    public static Decoder load(Path dir, PeftAdapterFiles.LoadedAdapter loaded, Precision precision) {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("model directory not found: " + dir);
         }
@@ -51,6 +62,9 @@ public final class Decoder implements AutoCloseable {
         NDManager m = Engines.newManager();
         try {
             LlamaModel model = LlamaModel.load(m, dir);
+            if (precision.resolve().bf16()) {
+                FrozenBf16.cast(model);
+            }
             if (loaded != null) {
                 PeftAdapterFiles.attach(model, loaded, m);
             }

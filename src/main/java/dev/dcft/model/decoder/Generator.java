@@ -18,15 +18,25 @@ public final class Generator {
         void token(long id);
     }
 
-    private final Decoder decoder;
+    private final LlamaModel model;
+    private final NDManager manager;
+    private final int context;
+    private final long[] stops;
 
     public Generator(Decoder decoder) {
-        this.decoder = decoder;
+        this(decoder.model(), decoder.manager(), decoder.contextLength(), decoder.stopIds());
+    }
+
+    /** A model without its directory (a benchmark's random one): its manager, context length and stop ids given. */
+    public Generator(LlamaModel model, NDManager manager, int context, long[] stopIds) {
+        this.model = model;
+        this.manager = manager;
+        this.context = context;
+        this.stops = stopIds.clone();
     }
 
     /** The new ids after {@code prompt}; a prompt that leaves no room in the context is one line. */
     public long[] generate(long[] prompt, GenerationOptions options, Listener listener) {
-        int context = decoder.contextLength();
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt is empty (no tokens)");
         }
@@ -34,12 +44,10 @@ public final class Generator {
             throw new IllegalArgumentException("the prompt is " + prompt.length + " tokens, but the model's context is " + context
                     + " (max_position_embeddings): nothing can follow it");
         }
-        LlamaModel model = decoder.model();
         Engines.gradientsOff();
         TokenSampler sampler = new TokenSampler(options);
         List<Long> out = new ArrayList<>();
-        long[] stops = decoder.stopIds();
-        try (NDManager generation = decoder.manager().newSubManager()) {
+        try (NDManager generation = manager.newSubManager()) {
             LlamaModel.KvCache cache = new LlamaModel.KvCache(model, generation);
             long[][] ids = {prompt};
             long[][] mask = {ones(prompt.length)};

@@ -20,6 +20,7 @@ public final class LlamaModel extends Module {
     private static final float MASKED = -1e9f;
     private final LlamaConfig config;
     private final Inner inner;
+    private boolean backpropToEmbeddings;
 
     /** The {@code model.} part: embeddings, layers, final norm. */
     static final class Inner extends Module {
@@ -47,6 +48,14 @@ public final class LlamaModel extends Module {
 
     public LlamaConfig config() {
         return config;
+    }
+
+    /**
+     * Makes the embedding output a gradient leaf, so that a model with nothing trainable still runs the backward pass
+     * through every frozen layer: the floor every method adapting all layers pays (benchmarks).
+     */
+    public void setBackpropToEmbeddings(boolean on) {
+        this.backpropToEmbeddings = on;
     }
 
     /**
@@ -130,6 +139,9 @@ public final class LlamaModel extends Module {
             System.arraycopy(ids[i], 0, flat, i * t, t);
         }
         NDArray x = inner.embed.forward(scope.create(flat, new Shape(b, t)));
+        if (backpropToEmbeddings) {
+            x.setRequiresGradient(true);
+        }
         NDArray[] cs = config.rope().cosSin(scope, positions);
         long[][] all = mask;
         if (cache != null && cache.mask != null) {
@@ -150,7 +162,12 @@ public final class LlamaModel extends Module {
         NDArray h = inner.norm.forward(x);
         if (config.tieEmbeddings()) {
             // The transpose of a parameter would land in the model's manager (one array per call): the call's scope owns it.
-            return h.matMul(dev.dcft.model.nn.Scope.adopt(scope, inner.embed.weight().value().transpose()));
+            NDArray table = dev.dcft.model.nn.Scope.adopt(scope, inner.embed.weight().value().transpose());
+            if (dev.dcft.engine.Bf16.isBf16(table)) {
+                // A base stored in bf16 (FrozenBf16): the product in bf16 as Linear does it, the logits back in float32.
+                return dev.dcft.engine.Bf16.toFp32(dev.dcft.engine.Bf16.toBf16(h).matMul(table));
+            }
+            return h.matMul(table);
         }
         return ((LinearLayer) child("lm_head")).forward(h);
     }

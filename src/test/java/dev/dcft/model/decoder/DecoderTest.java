@@ -95,4 +95,29 @@ class DecoderTest {
             assertThrows(IllegalArgumentException.class, () -> new GenerationOptions(3, false, 1, 0, 1.5, 0));
         }
     }
+
+    /**
+     * A bf16 base: projections and embeddings stored in bfloat16 (norms float32), each text's NLL within bf16 rounding of
+     * Hugging Face's float32 cross-entropy (1%: 8 mantissa bits through two layers), and not the float32 value to the
+     * bit (the products really ran in bf16).
+     */
+    @Test
+    void bf16BaseScoresWithinRoundingOfHuggingFace() throws Exception {
+        JsonNode e = expected().get("perplexity");
+        try (Decoder d = Decoder.load(DIR.resolve("chat"), null, dev.dcft.engine.Precision.BF16);
+                Decoder f = Decoder.load(DIR.resolve("chat"))) {
+            var params = d.model().namedParameters();
+            assertTrue(dev.dcft.engine.Bf16.isBf16(params.get("model.layers.0.self_attn.q_proj.weight").value()));
+            assertTrue(dev.dcft.engine.Bf16.isBf16(params.get("model.embed_tokens.weight").value()));
+            assertTrue(!dev.dcft.engine.Bf16.isBf16(params.get("model.norm.weight").value()));
+            boolean differs = false;
+            for (JsonNode r : e.get("results")) {
+                String text = r.get("text").asText();
+                double nll = new Perplexity(d).score(text).nll();
+                assertEquals(r.get("nll").asDouble(), nll, 1e-2 * r.get("nll").asDouble(), text);
+                differs |= nll != new Perplexity(f).score(text).nll();
+            }
+            assertTrue(differs, "bf16 scores equal float32's to the bit: the products did not run in bf16");
+        }
+    }
 }
