@@ -168,14 +168,7 @@ final class BenchCommand implements Callable<Integer> {
         BenchSetup setup = new BenchSetup(model, dims, batch, seq, steps, warmup);
         PrintWriter err = spec.commandLine().getErr();
         ObjectMapper mapper = new ObjectMapper();
-        ObjectNode o = mapper.createObjectNode();
-        o.put("model", setup.modelName());
-        o.put("batch", batch);
-        o.put("seq", seq);
-        o.put("threads", Engines.threads());
-        o.set("machine", mapper.valueToTree(dev.dcft.engine.Machine.describe()));
-        o.put("steps", steps);
-        o.put("warmup", warmup);
+        ObjectNode o = header(mapper, setup.modelName());
         o.put("isolated", isolate);
         ObjectNode out = o.putObject("methods");
         Map<String, double[]> rows = new LinkedHashMap<>();
@@ -314,6 +307,19 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** What every training-step bench JSON starts with: the model, batch, threads, machine and step counts. */
+    private ObjectNode header(ObjectMapper mapper, String modelName) {
+        ObjectNode o = mapper.createObjectNode();
+        o.put("model", modelName);
+        o.put("batch", batch);
+        o.put("seq", seq);
+        o.put("threads", Engines.threads());
+        o.set("machine", mapper.valueToTree(dev.dcft.engine.Machine.describe()));
+        o.put("steps", steps);
+        o.put("warmup", warmup);
+        return o;
+    }
+
     private Integer decoderBench(DecoderBench.Shape shape) throws Exception {
         if (promptTokens < 1 || newTokens < 0) {
             throw new IllegalArgumentException("--prompt-tokens >= 1 and --new-tokens >= 0 are required");
@@ -327,15 +333,8 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, DecoderBench.Result> byName = new LinkedHashMap<>();
         results.forEach(r -> byName.put(r.method(), r));
         ObjectMapper mapper = new ObjectMapper();
-        ObjectNode o = mapper.createObjectNode();
-        o.put("model", "random decoder " + shape + " (layers, hidden, ffn, heads, kv heads, vocab)");
+        ObjectNode o = header(mapper, "random decoder " + shape + " (layers, hidden, ffn, heads, kv heads, vocab)");
         o.put("adapted", String.join(",", DecoderBench.ALL_PROJECTIONS));
-        o.put("batch", batch);
-        o.put("seq", seq);
-        o.put("threads", Engines.threads());
-        o.set("machine", mapper.valueToTree(dev.dcft.engine.Machine.describe()));
-        o.put("steps", steps);
-        o.put("warmup", warmup);
         o.put("prompt_tokens", promptTokens);
         o.put("new_tokens", newTokens);
         o.put("generation_rounds", newTokens > 0 ? rounds : 0);
