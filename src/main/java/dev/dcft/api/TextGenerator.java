@@ -4,7 +4,6 @@ import dev.dcft.model.decoder.Decoder;
 import dev.dcft.model.decoder.GenerationOptions;
 import dev.dcft.model.decoder.Generator;
 import dev.dcft.model.decoder.Perplexity;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -53,11 +52,7 @@ public final class TextGenerator implements AutoCloseable {
     }
 
     public Scores perplexity(List<String> texts) {
-        Perplexity p = new Perplexity(decoder);
-        List<Perplexity.Score> scores = new ArrayList<>();
-        for (String t : texts) {
-            scores.add(p.score(t));
-        }
+        List<Perplexity.Score> scores = new Perplexity(decoder).scoreAll(texts);
         return new Scores(scores, Perplexity.perplexity(scores));
     }
 

@@ -1,25 +1,21 @@
 package dev.dcft.bench;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dcft.adapters.Adapters;
 import dev.dcft.adapters.TargetModules;
 import dev.dcft.engine.Engines;
 import dev.dcft.engine.Precision;
-import dev.dcft.model.decoder.CausalLmLoss;
 import dev.dcft.model.decoder.GenerationOptions;
 import dev.dcft.model.decoder.Generator;
 import dev.dcft.model.llama.LlamaConfig;
 import dev.dcft.model.llama.LlamaModel;
 import dev.dcft.model.nn.FrozenBf16;
 import dev.dcft.model.nn.Parameter;
-import dev.dcft.model.nn.Scalars;
 import dev.dcft.train.AdamW;
-import dev.dcft.train.TrainingStep;
+import dev.dcft.train.CausalLmRun;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -122,18 +118,9 @@ public final class DecoderBench {
             model.setTraining(true);
             long t0 = System.nanoTime();
             try (NDManager scope = manager.newSubManager()) {
-                NDArray loss;
-                try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                    NDArray logits = model.logits(scope, ids, mask, positions);
-                    loss = Scalars.div(CausalLmLoss.summedNll(scope, logits, ids, trained), CausalLmLoss.scored(trained));
-                    gc.backward(loss);
-                }
-                float value = loss.getFloat();
-                if (!params.isEmpty()) {
-                    TrainingStep.applyGradients(scope, params, java.util.Set.of(), adam, 1.0, 1e-4, value, problem -> {
-                        throw new IllegalStateException(method.name() + ": " + problem);
-                    });
-                }
+                CausalLmRun.trainingStep(scope, model, ids, mask, positions, trained, params, adam, 1.0, 1e-4, problem -> {
+                    throw new IllegalStateException(method.name() + ": " + problem);
+                });
             }
             return (System.nanoTime() - t0) / 1e6;
         }

@@ -52,11 +52,7 @@ final class PerplexityCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         try (Decoder d = decoder.open()) {
-            Perplexity p = new Perplexity(d);
-            List<Perplexity.Score> scores = new ArrayList<>();
-            for (String t : all) {
-                scores.add(p.score(t));
-            }
+            List<Perplexity.Score> scores = new Perplexity(d).scoreAll(all);
             double ppl = Perplexity.perplexity(scores);
             if (json) {
                 ObjectMapper mapper = new ObjectMapper();

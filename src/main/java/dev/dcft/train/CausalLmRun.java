@@ -201,22 +201,10 @@ public final class CausalLmRun {
         private double[] step(int[] idx, AdamW adam, double lr, int shown) {
             try (NDManager scope = decoder.manager().newSubManager()) {
                 Batch b = batchOf(train, idx);
-                NDArray loss;
-                try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                    NDArray logits = decoder.model().logits(scope, b.ids, b.mask, b.positions);
-                    // Scalars.div: DJL's div(Number) frees its scalar before backward reads it (NaN gradients at random steps).
-                    loss = Scalars.div(CausalLmLoss.summedNll(scope, logits, b.ids, b.trained), Math.max(1, CausalLmLoss.scored(b.trained)));
-                    gc.backward(loss);
-                }
-                double value = loss.getFloat();
-                java.util.function.Consumer<String> diverged = problem -> {
-                    throw new TrainingDivergedException(problem + " at step " + shown + " (lower --lr?)");
-                };
-                if (!Double.isFinite(value)) {
-                    diverged.accept("the loss became " + value);
-                }
-                double norm = TrainingStep.applyGradients(scope, params, java.util.Set.of(), adam, c.clipNorm(), lr, value, diverged)[0];
-                return new double[] {value, norm};
+                return trainingStep(scope, decoder.model(), b.ids, b.mask, b.positions, b.trained, params, adam, c.clipNorm(), lr,
+                        problem -> {
+                            throw new TrainingDivergedException(problem + " at step " + shown + " (lower --lr?)");
+                        });
             }
         }
 
@@ -237,6 +225,29 @@ public final class CausalLmRun {
             }
             return sum / Math.max(1, n);
         }
+    }
+
+    /**
+     * One optimisation step of a causal LM (what the loop runs and {@code dcft bench --decoder-shape} times): next-token
+     * loss averaged over the {@code trained} tokens, backward, clipping to {@code clipNorm}, AdamW at {@code lr}. A
+     * non-finite loss or gradient goes to {@code onBad} before any parameter changes. Returns the loss and the gradient
+     * norm before clipping.
+     */
+    public static double[] trainingStep(NDManager scope, LlamaModel model, long[][] ids, long[][] mask, long[][] positions,
+            boolean[][] trained, Map<String, Parameter> params, AdamW adam, double clipNorm, double lr, Consumer<String> onBad) {
+        NDArray loss;
+        try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+            NDArray logits = model.logits(scope, ids, mask, positions);
+            // Scalars.div: DJL's div(Number) frees its scalar before backward reads it (NaN gradients at random steps).
+            loss = Scalars.div(CausalLmLoss.summedNll(scope, logits, ids, trained), Math.max(1, CausalLmLoss.scored(trained)));
+            gc.backward(loss);
+        }
+        double value = loss.getFloat();
+        if (!Double.isFinite(value)) {
+            onBad.accept("the loss became " + value);
+        }
+        double norm = TrainingStep.applyGradients(scope, params, java.util.Set.of(), adam, clipNorm, lr, value, onBad)[0];
+        return new double[] {value, norm};
     }
 
     /** A right-padded batch: ids, mask (1 real), positions, and which tokens carry loss. */

@@ -68,7 +68,7 @@ public final class TrainingStep {
      * rest, clipping to {@code clipNorm}, the optimizer's step at {@code lr}, gradients cleared in place. A non-finite
      * gradient goes to {@code onBad} before any parameter changes. Returns {whole, head, rest} norms before clipping.
      */
-    public static double[] applyGradients(NDManager scope, Map<String, Parameter> params, java.util.Set<String> head, AdamW optimizer,
+    static double[] applyGradients(NDManager scope, Map<String, Parameter> params, java.util.Set<String> head, AdamW optimizer,
             double clipNorm, double lr, double lossValue, java.util.function.Consumer<String> onBad) {
         Map<String, NDArray> grads = new LinkedHashMap<>();
         NDArray sq = null; // summed in parameter order, as before the split, so that clipping is unchanged to the bit

@@ -40,6 +40,15 @@ public final class Perplexity {
         }
     }
 
+    /** Each text's score, in order. */
+    public java.util.List<Score> scoreAll(java.util.List<String> texts) {
+        java.util.List<Score> scores = new java.util.ArrayList<>();
+        for (String t : texts) {
+            scores.add(score(t));
+        }
+        return scores;
+    }
+
     /** {@code exp} of the token-weighted mean NLL of {@code scores}. */
     public static double perplexity(java.util.List<Score> scores) {
         double nll = 0;

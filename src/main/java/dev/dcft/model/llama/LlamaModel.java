@@ -161,13 +161,8 @@ public final class LlamaModel extends Module {
         }
         NDArray h = inner.norm.forward(x);
         if (config.tieEmbeddings()) {
-            // The transpose of a parameter would land in the model's manager (one array per call): the call's scope owns it.
-            NDArray table = dev.dcft.model.nn.Scope.adopt(scope, inner.embed.weight().value().transpose());
-            if (dev.dcft.engine.Bf16.isBf16(table)) {
-                // A base stored in bf16 (FrozenBf16): the product in bf16 as Linear does it, the logits back in float32.
-                return dev.dcft.engine.Bf16.toFp32(dev.dcft.engine.Bf16.toBf16(h).matMul(table));
-            }
-            return h.matMul(table);
+            // The embedding table [vocab, hidden] is the lm_head's weight: Linear's product, bf16 storage included.
+            return Linear.onRows(h, config.hiddenSize(), config.vocabSize(), rows -> Linear.apply(rows, inner.embed.weight().value(), null));
         }
         return ((LinearLayer) child("lm_head")).forward(h);
     }
