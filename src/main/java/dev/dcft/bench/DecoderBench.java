@@ -95,6 +95,7 @@ public final class DecoderBench {
         final LlamaModel model;
         final Map<String, Parameter> params = new LinkedHashMap<>();
         final AdamW adam;
+        final CausalLmRun.Regularised auxiliary;
         final List<Double> times = new ArrayList<>();
         final List<Double> generation = new ArrayList<>();
 
@@ -112,13 +113,14 @@ public final class DecoderBench {
             });
             params.values().forEach(p -> p.value().setRequiresGradient(true));
             adam = new AdamW(params, manager.newSubManager(), 0.9, 0.999, 1e-8, 0.0);
+            auxiliary = CausalLmRun.Regularised.of(method.spec(), model);
         }
 
         double step(long[][] ids, long[][] mask, long[][] positions, boolean[][] trained) {
             model.setTraining(true);
             long t0 = System.nanoTime();
             try (NDManager scope = manager.newSubManager()) {
-                CausalLmRun.trainingStep(scope, model, ids, mask, positions, trained, params, adam, 1.0, 1e-4, problem -> {
+                CausalLmRun.trainingStep(scope, model, ids, mask, positions, trained, params, adam, auxiliary, 1.0, 1e-4, problem -> {
                     throw new IllegalStateException(method.name() + ": " + problem);
                 });
             }

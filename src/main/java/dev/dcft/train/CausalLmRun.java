@@ -100,6 +100,8 @@ public final class CausalLmRun {
         final RunDirectory run;
         final Trainer.Progress progress;
         final Map<String, Parameter> params = new LinkedHashMap<>();
+        /** The method's extra loss (DCFT's orthogonality regulariser), as the encoder trainer adds it; null for none. */
+        final Regularised auxiliary;
 
         Loop(TrainConfig c, Decoder decoder, AdapterSpec spec, List<CausalExample> train, List<CausalExample> dev, RunDirectory run,
                 Trainer.Progress progress) {
@@ -115,6 +117,7 @@ public final class CausalLmRun {
                     params.put(k, p);
                 }
             });
+            this.auxiliary = Regularised.of(spec, decoder.model());
         }
 
         int perEpoch() {
@@ -201,7 +204,7 @@ public final class CausalLmRun {
         private double[] step(int[] idx, AdamW adam, double lr, int shown) {
             try (NDManager scope = decoder.manager().newSubManager()) {
                 Batch b = batchOf(train, idx);
-                return trainingStep(scope, decoder.model(), b.ids, b.mask, b.positions, b.trained, params, adam, c.clipNorm(), lr,
+                return trainingStep(scope, decoder.model(), b.ids, b.mask, b.positions, b.trained, params, adam, auxiliary, c.clipNorm(), lr,
                         problem -> {
                             throw new TrainingDivergedException(problem + " at step " + shown + " (lower --lr?)");
                         });
@@ -234,20 +237,37 @@ public final class CausalLmRun {
      * norm before clipping.
      */
     public static double[] trainingStep(NDManager scope, LlamaModel model, long[][] ids, long[][] mask, long[][] positions,
-            boolean[][] trained, Map<String, Parameter> params, AdamW adam, double clipNorm, double lr, Consumer<String> onBad) {
+            boolean[][] trained, Map<String, Parameter> params, AdamW adam, Regularised auxiliary, double clipNorm, double lr,
+            Consumer<String> onBad) {
         NDArray loss;
+        NDArray objective;
         try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
             NDArray logits = model.logits(scope, ids, mask, positions);
             // Scalars.div: DJL's div(Number) frees its scalar before backward reads it (NaN gradients at random steps).
             loss = Scalars.div(CausalLmLoss.summedNll(scope, logits, ids, trained), Math.max(1, CausalLmLoss.scored(trained)));
-            gc.backward(loss);
+            NDArray extra = auxiliary == null ? null : auxiliary.loss().loss(scope, auxiliary.layers());
+            objective = extra == null ? loss : loss.add(extra);
+            gc.backward(objective);
         }
         double value = loss.getFloat();
-        if (!Double.isFinite(value)) {
-            onBad.accept("the loss became " + value);
+        double objectiveValue = objective.getFloat();
+        if (!Double.isFinite(objectiveValue)) {
+            onBad.accept("the loss became " + objectiveValue);
         }
         double norm = TrainingStep.applyGradients(scope, params, java.util.Set.of(), adam, clipNorm, lr, value, onBad)[0];
         return new double[] {value, norm};
+    }
+
+    /**
+     * The method's auxiliary loss with the adapter layers it reads: DCFT's orthogonality regulariser on the decoder's
+     * DCFT layers (SPEC section 2), which the encoder trainer adds through {@link TrainingStep} too.
+     */
+    public record Regularised(dev.dcft.adapters.AuxiliaryLoss loss, java.util.Collection<dev.dcft.adapters.AdapterLayer> layers) {
+        /** Null when the method adds nothing (LoRA, full fine-tuning). */
+        public static Regularised of(AdapterSpec spec, LlamaModel model) {
+            dev.dcft.adapters.AuxiliaryLoss loss = spec.hasAdapters() ? spec.config().auxiliaryLoss() : null;
+            return loss == null ? null : new Regularised(loss, List.copyOf(Adapters.layers(model).values()));
+        }
     }
 
     /** A right-padded batch: ids, mask (1 real), positions, and which tokens carry loss. */

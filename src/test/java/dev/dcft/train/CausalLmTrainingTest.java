@@ -22,8 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A tiny random decoder (Qwen2 layout, 2 layers, hidden 64) fine-tuned with DCFT d=8 r=1 (1,152 parameters) through
  * {@code dcft train --task causal-lm} on a synthetic instruction task, prompt/completion rows with loss on the completion
- * only: "next 3 =" -> " 4" (the digit after, 9 -> 0). Measured: all ten digits right after 30 epochs of 540 rows
- * (about 15 s on one thread); the test asks for nine. Then the run's adapter through {@code dcft generate} and
+ * only: "next 3 =" -> " 4" (the digit after, 9 -> 0). Measured: nine of ten digits right after 30 epochs of 540 rows
+ * with DCFT's orthogonality regulariser in the objective (all ten before the decoder step added it; about 15 s on one
+ * thread); the test asks for nine. Then the run's adapter through {@code dcft generate} and
  * {@code dcft perplexity}.
  */
 class CausalLmTrainingTest {
