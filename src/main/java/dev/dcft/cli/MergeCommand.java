@@ -35,9 +35,10 @@ final class MergeCommand implements Callable<Integer> {
         PeftAdapterFiles.LoadedAdapter loaded = PeftAdapterFiles.load(adapter);
         Path dir = Path.of(modelOption.model);
         if (Files.isDirectory(dir) && DecoderMerge.isDecoderDirectory(dir)) {
-            int layers = DecoderMerge.write(dir, loaded, out);
+            DecoderMerge.Merged merged = DecoderMerge.write(dir, loaded, out);
             spec.commandLine().getOut().printf("merged %s adapter (%d layers) into %s: wrote %s%n", loaded.spec().methodName(),
-                    layers, dir, out);
+                    merged.layers(), dir, out);
+            notMerged(merged.notMerged());
             return 0;
         }
         try (LoadedModel m = ModelLoader.load(modelOption.model)) {
@@ -48,12 +49,16 @@ final class MergeCommand implements Callable<Integer> {
             m.writeHfDirectory(out);
             spec.commandLine().getOut().printf("merged %s adapter (%d layers) into %s: wrote %s%n",
                     loaded.spec().methodName(), layers, m.name(), out);
-            if (!head.isEmpty()) {
-                // A base model directory has no place for a task head: say so rather than drop it quietly.
-                spec.commandLine().getOut().printf("not in the merged base (the task head; it stays in %s): %s%n", adapter,
-                        String.join(", ", head));
-            }
+            notMerged(head);
         }
         return 0;
+    }
+
+    /** A base model directory has no place for a task head: say so rather than drop it quietly. */
+    private void notMerged(List<String> head) {
+        if (!head.isEmpty()) {
+            spec.commandLine().getOut().printf("not in the merged base (the task head; it stays in %s): %s%n", adapter,
+                    String.join(", ", head));
+        }
     }
 }

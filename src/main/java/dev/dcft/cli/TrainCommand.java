@@ -107,7 +107,8 @@ final class TrainCommand implements Callable<Integer> {
             + " evaluation and best-checkpoint selection; the dev set is then never read. For choosing settings without"
             + " touching the dev set you report. With --train and no --dev: the size of the held-out split (default 0.1).")
     Double holdout;
-    @Option(names = "--epochs", description = "Epochs (fractions allowed).")
+    // An explicit --epochs means that many epochs: the preset's step cap (cpu: 600) applies only when neither is given.
+    @Option(names = "--epochs", description = "Epochs (fractions allowed); given without --max-steps, the preset's step cap is dropped.")
     Double epochs;
     @Option(names = "--max-steps", description = "Optimizer steps; overrides --epochs when > 0.")
     Integer maxSteps;
@@ -202,7 +203,7 @@ final class TrainCommand implements Callable<Integer> {
                 .task(squad ? task.toLowerCase(java.util.Locale.ROOT) : causal ? TrainConfig.CAUSAL_LM : trainFile != null ? TrainConfig.CUSTOM
                         : t.cliName())
                 .targets(targets).targetRegex(targetRegex).lr(or(lr, base.lr())).epochs(or(epochs, base.epochs()))
-                .maxSteps(or(maxSteps, causal ? 0 : base.maxSteps())).batch(or(batch, causal ? 8 : base.batch()))
+                .maxSteps(or(maxSteps, causal || epochs != null ? 0 : base.maxSteps())).batch(or(batch, causal ? 8 : base.batch()))
                 .maxLen(or(maxLen, squad ? 384 : causal ? 256 : base.maxLen()))
                 .warmupSteps(warmup != null ? warmup : (warmupRatio != null ? 0 : base.warmupSteps()))
                 .warmupRatio(or(warmupRatio, base.warmupRatio())).weightDecay(or(weightDecay, base.weightDecay()))

@@ -4,6 +4,6 @@ package dev.dcft.model;
 public record AdaptableLinear(String path, int in, int out) {
     /** The path without the layer index: the module type used for breakdowns. */
     public String moduleType() {
-        return path.replaceFirst("^encoder\\.layer\\.\\d+\\.", "");
+        return path.replaceFirst("^(encoder\\.layer|model\\.layers)\\.\\d+\\.", "");
     }
 }

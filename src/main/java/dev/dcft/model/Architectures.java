@@ -4,12 +4,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dcft.io.ModelFormatException;
 import dev.dcft.model.bert.BertArchitecture;
 import dev.dcft.model.deberta.DebertaV2Architecture;
+import dev.dcft.model.llama.LlamaArchitecture;
 import java.util.List;
 import java.util.TreeSet;
 
-/** The encoder families by {@code model_type}, as Hugging Face's AutoModel maps them. */
+/** The model families by {@code model_type}, as Hugging Face's AutoModel maps them (decoders as classification bases). */
 public final class Architectures {
-    public static final List<Architecture> ALL = List.of(new BertArchitecture(), new DebertaV2Architecture());
+    public static final List<Architecture> ALL = List.of(new BertArchitecture(), new DebertaV2Architecture(), new LlamaArchitecture());
 
     private Architectures() {
     }

@@ -50,6 +50,19 @@ public abstract class Encoder extends Module {
         return NDArray::tanh;
     }
 
+    /**
+     * The sequence-classification head Hugging Face puts on this family: BERT's and DeBERTa's {@code classifier} on the
+     * pooled state with dropout; a decoder's {@code score} on its last real token.
+     */
+    public dev.dcft.model.heads.TaskHead classificationHead(NDManager manager, int numLabels, float dropout, long seed) {
+        return new dev.dcft.model.heads.ClassificationHead(manager, config().hiddenSize, numLabels, dropout, seed);
+    }
+
+    /** Whether this is a decoder's stack (causal attention; its task heads read the last token, not a pooler). */
+    public boolean isDecoder() {
+        return false;
+    }
+
     /** Mean of the last hidden states over real tokens {@code [B, H]} (sentence-transformers pooling). */
     public static NDArray meanPool(NDArray lastHidden, NDArray mask) {
         NDArray m = mask.expandDims(2);

@@ -26,7 +26,11 @@ public abstract class EncoderConfig {
     protected final ObjectNode json;
 
     /** Defaults differ by family where the checkpoint is silent (DeBERTa-v2: no token types, eps 1e-7). */
-    public record Defaults(String modelType, int typeVocabSize, double layerNormEps, int padTokenId) {
+    public record Defaults(String modelType, int typeVocabSize, double layerNormEps, int padTokenId, double dropout) {
+        /** BERT's dropout (0.1) where the checkpoint names none. */
+        public Defaults(String modelType, int typeVocabSize, double layerNormEps, int padTokenId) {
+            this(modelType, typeVocabSize, layerNormEps, padTokenId, 0.1);
+        }
     }
 
     protected EncoderConfig(ObjectNode json, String source, Defaults defaults) {
@@ -43,8 +47,8 @@ public abstract class EncoderConfig {
         this.layerNormEps = (float) (json.has("layer_norm_eps") ? json.get("layer_norm_eps").asDouble() : defaults.layerNormEps());
         this.padTokenId = json.has("pad_token_id") && !json.get("pad_token_id").isNull()
                 ? json.get("pad_token_id").asInt() : defaults.padTokenId();
-        this.hiddenDropout = (float) number(json, "hidden_dropout_prob", 0.1);
-        this.attentionDropout = (float) number(json, "attention_probs_dropout_prob", 0.1);
+        this.hiddenDropout = (float) number(json, "hidden_dropout_prob", defaults.dropout());
+        this.attentionDropout = (float) number(json, "attention_probs_dropout_prob", defaults.dropout());
         if (hiddenSize % numHeads != 0) {
             throw new ModelFormatException(source, "hidden_size " + hiddenSize
                     + " is not a multiple of num_attention_heads " + numHeads);

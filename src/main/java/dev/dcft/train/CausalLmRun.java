@@ -33,8 +33,8 @@ import java.util.function.Consumer;
  * checkpoints, resume, log and curves are those of the encoder runs ({@link RunDirectory}).
  */
 public final class CausalLmRun {
-    /** PEFT's default LoRA targets for llama, mistral and qwen2 (its TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING). */
-    public static final List<String> DEFAULT_TARGETS = List.of("q_proj", "v_proj");
+    /** PEFT's default LoRA targets for llama, mistral and qwen2. */
+    public static final List<String> DEFAULT_TARGETS = dev.dcft.model.llama.LlamaArchitecture.TARGET_MODULES;
 
     private CausalLmRun() {
     }

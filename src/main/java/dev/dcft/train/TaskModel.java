@@ -13,7 +13,6 @@ import dev.dcft.io.PeftAdapterFiles;
 import dev.dcft.model.LoadedModel;
 import dev.dcft.model.Encoder;
 import dev.dcft.model.EncoderInput;
-import dev.dcft.model.heads.ClassificationHead;
 import dev.dcft.model.heads.QaHead;
 import dev.dcft.model.heads.TaskHead;
 import dev.dcft.model.nn.Module;
@@ -46,6 +45,10 @@ public final class TaskModel {
         this.spec = spec;
         this.task = task;
         Encoder encoder = base.model();
+        if (task.isQuestionAnswering() && encoder.isDecoder()) {
+            throw new IllegalArgumentException("question answering on a decoder (" + encoder.config().modelType
+                    + ") is not supported: use an encoder, or a decoder for classification, regression or --task causal-lm");
+        }
         if (!task.isQuestionAnswering()) {
             encoder.ensureClassificationPooler(base.manager(), seed + 2);
         }
@@ -60,7 +63,7 @@ public final class TaskModel {
             }
         });
         this.head = task.isQuestionAnswering() ? new QaHead(base.manager(), encoder.config().hiddenSize, seed + 1)
-                : new ClassificationHead(base.manager(), encoder.config().hiddenSize, task.numLabels(), (float) clsDropout, seed + 1);
+                : encoder.classificationHead(base.manager(), task.numLabels(), (float) clsDropout, seed + 1);
         headModule().namedParameters().values().forEach(p -> p.setTrainable(true));
         this.adapterLayers = List.copyOf(Adapters.layers(encoder).values());
     }

@@ -10,6 +10,7 @@ import dev.dcft.model.llama.LlamaConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -31,14 +32,23 @@ public final class DecoderMerge {
                 && LlamaConfig.MODEL_TYPES.contains(ConfigFiles.readObject(config).path("model_type").asText(""));
     }
 
-    /** Merges {@code adapter} into the decoder in {@code base} and writes {@code out}; returns the layers merged. */
-    public static int write(Path base, PeftAdapterFiles.LoadedAdapter adapter, Path out) throws IOException {
+    /** What a merge did: the adapter layers folded in, and the adapter's tensors with no place in a causal LM (a task head). */
+    public record Merged(int layers, List<String> notMerged) {
+    }
+
+    /**
+     * Merges {@code adapter} into the decoder in {@code base} and writes {@code out}. Tensors the adapter saves whole that
+     * the decoder has (full fine-tuning's) replace the base's; others (a sequence-classification {@code score} head) stay
+     * in the adapter, and are named in the result so the caller can say so.
+     */
+    public static Merged write(Path base, PeftAdapterFiles.LoadedAdapter adapter, Path out) throws IOException {
         try (Decoder decoder = Decoder.load(base, adapter)) {
+            List<String> elsewhere = PeftAdapterFiles.replaceBaseTensors(decoder.model(), adapter, decoder.manager());
             int layers = Adapters.layers(decoder.model()).size();
             Adapters.mergeAndUnload(decoder.model());
             Map<String, HostTensor> tensors = ModuleWeights.export(decoder.model(), "");
             HfModelDirectory.write(out, ConfigFiles.readObject(base.resolve("config.json")), tensors, companionFiles(base));
-            return layers;
+            return new Merged(layers, elsewhere);
         }
     }
 

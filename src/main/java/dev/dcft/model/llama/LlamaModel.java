@@ -36,6 +36,44 @@ public final class LlamaModel extends Module {
             }
             norm = addChild("norm", new RmsNorm(m, c.hiddenSize(), c.rmsEps()));
         }
+
+        /** The token embeddings {@code [B, T, H]} of ids {@code [B][T]}. */
+        NDArray embed(NDManager scope, long[][] ids) {
+            int b = ids.length;
+            int t = ids[0].length;
+            long[] flat = new long[b * t];
+            for (int i = 0; i < b; i++) {
+                System.arraycopy(ids[i], 0, flat, i * t, t);
+            }
+            return embed.forward(scope.create(flat, new Shape(b, t)));
+        }
+
+        /**
+         * The final-normed hidden states {@code [B, t, H]} of embeddings {@code x} (the new tokens after those in
+         * {@code cache}, or all of them when it is null), with their {@code mask} and {@code positions}.
+         */
+        NDArray forward(NDManager scope, LlamaConfig config, NDArray x, long[][] mask, long[][] positions, KvCache cache) {
+            int b = mask.length;
+            int t = mask[0].length;
+            NDArray[] cs = config.rope().cosSin(scope, positions);
+            long[][] all = mask;
+            if (cache != null && cache.mask != null) {
+                all = new long[b][];
+                for (int i = 0; i < b; i++) {
+                    all[i] = java.util.stream.LongStream.concat(java.util.Arrays.stream(cache.mask[i]), java.util.Arrays.stream(mask[i])).toArray();
+                }
+            }
+            int past = all[0].length - t;
+            NDArray additive = scope.create(attentionMask(config, all, past), new Shape(b, 1, t, all[0].length));
+            for (int i = 0; i < layers.size(); i++) {
+                x = layers.get(i).forward(x, cs[0], cs[1], additive, cache == null ? null : cache.layers[i]);
+            }
+            if (cache != null) {
+                cache.mask = all;
+                cache.settle();
+            }
+            return norm.forward(x);
+        }
     }
 
     public LlamaModel(NDManager manager, LlamaConfig config) {
@@ -132,34 +170,11 @@ public final class LlamaModel extends Module {
      * {@code mask} and {@code positions} are the new tokens'. Logits {@code [B, t, vocab]}.
      */
     public NDArray logits(NDManager scope, long[][] ids, long[][] mask, long[][] positions, KvCache cache) {
-        int b = ids.length;
-        int t = ids[0].length;
-        long[] flat = new long[b * t];
-        for (int i = 0; i < b; i++) {
-            System.arraycopy(ids[i], 0, flat, i * t, t);
-        }
-        NDArray x = inner.embed.forward(scope.create(flat, new Shape(b, t)));
+        NDArray x = inner.embed(scope, ids);
         if (backpropToEmbeddings) {
             x.setRequiresGradient(true);
         }
-        NDArray[] cs = config.rope().cosSin(scope, positions);
-        long[][] all = mask;
-        if (cache != null && cache.mask != null) {
-            all = new long[b][];
-            for (int i = 0; i < b; i++) {
-                all[i] = java.util.stream.LongStream.concat(java.util.Arrays.stream(cache.mask[i]), java.util.Arrays.stream(mask[i])).toArray();
-            }
-        }
-        int past = all[0].length - t;
-        NDArray additive = scope.create(attentionMask(all, past), new Shape(b, 1, t, all[0].length));
-        for (int i = 0; i < inner.layers.size(); i++) {
-            x = inner.layers.get(i).forward(x, cs[0], cs[1], additive, cache == null ? null : cache.layers[i]);
-        }
-        if (cache != null) {
-            cache.mask = all;
-            cache.settle();
-        }
-        NDArray h = inner.norm.forward(x);
+        NDArray h = inner.forward(scope, config, x, mask, positions, cache);
         if (config.tieEmbeddings()) {
             // The embedding table [vocab, hidden] is the lm_head's weight: Linear's product, bf16 storage included.
             return Linear.onRows(h, config.hiddenSize(), config.vocabSize(), rows -> Linear.apply(rows, inner.embed.weight().value(), null));
@@ -171,7 +186,7 @@ public final class LlamaModel extends Module {
      * {@code [B, 1, t, T]} additive: 0 where query {@code past + i} may attend key {@code j} (j at or before it, j
      * real, within the sliding window), else {@link #MASKED}; {@code mask} covers all {@code T} tokens.
      */
-    float[] attentionMask(long[][] mask, int past) {
+    static float[] attentionMask(LlamaConfig config, long[][] mask, int past) {
         int b = mask.length;
         int total = mask[0].length;
         int t = total - past;

@@ -20,8 +20,9 @@ public final class Activations {
             case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> Activations::geluTanh;
             case "relu" -> ai.djl.nn.Activation::relu;
             case "tanh" -> NDArray::tanh;
+            case "silu", "swish" -> x -> x.mul(ai.djl.nn.Activation.sigmoid(x));
             default -> throw new IllegalArgumentException("unsupported hidden_act '" + hiddenAct
-                    + "' (supported: gelu, gelu_new, gelu_pytorch_tanh, relu, tanh)");
+                    + "' (supported: gelu, gelu_new, gelu_pytorch_tanh, relu, tanh, silu)");
         };
     }
 
