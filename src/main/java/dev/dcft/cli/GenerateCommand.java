@@ -67,22 +67,14 @@ final class GenerateCommand implements Callable<Integer> {
             ArrayNode results = root.putArray("results");
             for (String prompt : prompts) {
                 long[] ids = chat ? d.encodeChat(prompt) : d.encodePrompt(prompt);
-                List<Long> sofar = new ArrayList<>();
-                int[] printed = {0};
+                LineStreamer streamer = new LineStreamer(d, out);
                 if (stream) {
                     out.print(prompt);
                     out.flush();
                 }
                 long[] fresh = g.generate(ids, options, id -> {
                     if (stream) {
-                        sofar.add(id);
-                        String text = d.tokenizer().decode(sofar.stream().mapToLong(Long::longValue).toArray(), true);
-                        // A character split across tokens decodes as U+FFFD until its last byte arrives.
-                        if (!text.endsWith("\uFFFD") && text.length() > printed[0]) {
-                            out.print(text.substring(printed[0]));
-                            out.flush();
-                            printed[0] = text.length();
-                        }
+                        streamer.add(id);
                     }
                 });
                 String text = d.tokenizer().decode(fresh, true);
@@ -95,7 +87,7 @@ final class GenerateCommand implements Callable<Integer> {
                         a.add(id);
                     }
                 } else if (stream) {
-                    out.println(text.length() > printed[0] ? text.substring(printed[0]) : "");
+                    streamer.finish();
                 } else {
                     out.println(prompt + text);
                 }
@@ -105,5 +97,42 @@ final class GenerateCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * Prints new tokens' text as it arrives. The tokens since the last printed line break are decoded together (a
+     * SentencePiece decoder drops a fragment's leading space, and a character split across byte tokens decodes as U+FFFD
+     * until its last byte arrives), so each token costs the decoding of its line, not of everything generated so far.
+     */
+    static final class LineStreamer {
+        private final Decoder decoder;
+        private final PrintWriter out;
+        private final List<Long> line = new ArrayList<>();
+        private int printed;
+
+        LineStreamer(Decoder decoder, PrintWriter out) {
+            this.decoder = decoder;
+            this.out = out;
+        }
+
+        void add(long id) {
+            line.add(id);
+            String text = decoder.tokenizer().decode(line.stream().mapToLong(Long::longValue).toArray(), true);
+            if (!text.endsWith("\uFFFD") && text.length() > printed) {
+                out.print(text.substring(printed));
+                out.flush();
+                printed = text.length();
+                if (text.endsWith("\n")) {
+                    line.clear();
+                    printed = 0;
+                }
+            }
+        }
+
+        /** Ends the output with what is left of the last line (a character never completed included) and a line break. */
+        void finish() {
+            String text = decoder.tokenizer().decode(line.stream().mapToLong(Long::longValue).toArray(), true);
+            out.println(text.length() > printed ? text.substring(printed) : "");
+        }
     }
 }
