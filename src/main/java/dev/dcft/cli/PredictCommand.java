@@ -23,10 +23,17 @@ import picocli.CommandLine.Spec;
     "Texts: dcft predict --run RUN TEXT... (pairs: \"first ||| second\").",
     "SQuAD runs: dcft predict --run RUN --question Q --context C prints the answer, its score and its character span.",
     "Files: dcft predict --run RUN --input FILE --output FILE (CSV, TSV or JSONL in; JSONL or CSV out, one line per"
-        + " input row; '-' for stdin/stdout); rows stream through, so files larger than memory work."})
+        + " input row; '-' for stdin/stdout); rows stream through, so files larger than memory work.",
+    "An adapter directory alone (PEFT layout, e.g. a run's adapter/ copied elsewhere): --model M --adapter DIR instead of --run."})
 final class PredictCommand implements Callable<Integer> {
-    @Option(names = "--run", required = true, description = "Run directory written by 'dcft train'.")
+    @Option(names = "--run", description = "Run directory written by 'dcft train'.")
     Path run;
+
+    @Option(names = "--adapter", description = "Adapter directory (adapter_config.json with the labels, adapter_model.safetensors), with --model.")
+    Path adapter;
+
+    @Option(names = "--model", description = "Base model for --adapter (an embedded name or a directory); with --run, a copy of the run's base elsewhere.")
+    String model;
 
     @Option(names = "--input", description = "File of inputs (.csv, .tsv, .jsonl; '-' = standard input, JSONL unless --format).")
     String input;
@@ -67,6 +74,19 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
+        if ((run == null) == (adapter == null)) {
+            throw new IllegalArgumentException("give --run RUN, or --adapter DIR with --model M");
+        }
+        if (adapter != null) {
+            if (model == null) {
+                throw new IllegalArgumentException("--adapter needs --model (the base model the adapter was trained on)");
+            }
+            if (question != null || context != null) {
+                throw new IllegalArgumentException("--question/--context go with a SQuAD run: use --run");
+            }
+            checkInputs();
+            return label(Predictor.open(model, adapter, precisionOption.value()));
+        }
         TrainConfig config = new RunDirectory(run).readConfig();
         if (config.isSquad() || question != null || context != null) {
             if (!config.isSquad()) {
@@ -86,13 +106,24 @@ final class PredictCommand implements Callable<Integer> {
             }
             return 0;
         }
+        checkInputs();
+        return label(Predictor.open(model, run, precisionOption.value()));
+    }
+
+    /** TEXT arguments or --input, not both, checked before a model loads. */
+    private void checkInputs() {
         if (input == null && (texts == null || texts.isEmpty())) {
             throw new IllegalArgumentException("give TEXT arguments or --input FILE");
         }
         if (input != null && texts != null && !texts.isEmpty()) {
             throw new IllegalArgumentException("give either TEXT arguments or --input FILE, not both");
         }
-        try (Predictor p = Predictor.open(run, precisionOption.value())) {
+    }
+
+    /** Labels the TEXT arguments or the --input file with {@code predictor}, then closes it. */
+    private int label(Predictor predictor) throws Exception {
+        var out = spec.commandLine().getOut();
+        try (Predictor p = predictor) {
             if (input != null) {
                 String target = output == null ? "-" : output;
                 out.flush();

@@ -24,6 +24,21 @@ public record TaskSpec(String name, TaskType type, List<String> labels, boolean 
         return new TaskSpec(name, type, labels, pairs, metrics);
     }
 
+    /**
+     * The task an adapter directory's adapter_config.json describes ({@code problem_type}, {@code id2label}, as our runs
+     * and Hugging Face's model configs write them): single-label classification when it says nothing, labels
+     * {@code LABEL_i} where a name is missing.
+     */
+    public static TaskSpec fromAdapterConfig(String name, com.fasterxml.jackson.databind.JsonNode c, boolean pairs) {
+        TaskType type = TaskType.parse(c.path("problem_type").asText("single_label_classification"));
+        List<String> labels = new java.util.ArrayList<>();
+        com.fasterxml.jackson.databind.JsonNode id2label = c.path("id2label");
+        for (int i = 0; i < id2label.size(); i++) {
+            labels.add(id2label.path(Integer.toString(i)).asText("LABEL_" + i));
+        }
+        return custom(name, type, labels, pairs);
+    }
+
     public boolean isRegression() {
         return type == TaskType.REGRESSION;
     }

@@ -86,7 +86,7 @@ final class AdapterLoader {
             throw new ServeException(400, e.getMessage());
         }
         if (task == null) {
-            task = taskFromConfig(name, a.config());
+            task = TaskSpec.fromAdapterConfig(name, a.config(), false);
         }
         if (task.isQuestionAnswering()) {
             throw new ServeException(400, "'" + name + "' is a question-answering adapter; the server labels texts");
@@ -148,16 +148,6 @@ final class AdapterLoader {
             throw new ServeException(400, "'" + name + "' changes the shared base (" + what + "), which the server cannot do per"
                     + " adapter; serve its merged model instead (dcft merge)");
         }
-    }
-
-    private static TaskSpec taskFromConfig(String name, JsonNode c) {
-        TaskType type = TaskType.parse(c.path("problem_type").asText("single_label_classification"));
-        List<String> labels = new ArrayList<>();
-        JsonNode id2label = c.path("id2label");
-        for (int i = 0; i < id2label.size(); i++) {
-            labels.add(id2label.path(Integer.toString(i)).asText("LABEL_" + i));
-        }
-        return TaskSpec.custom(name, type, labels, false);
     }
 
     private static HostTensor require(String name, Map<String, HostTensor> head, String key) {

@@ -41,6 +41,36 @@ public final class Predictor implements AutoCloseable {
         return new Predictor(model, c.maxLen());
     }
 
+    /**
+     * A run directory's best adapter, or an adapter directory alone (PEFT layout; its task from adapter_config.json's
+     * {@code problem_type} and {@code id2label}, texts truncated at the base's default length), on {@code model} (null:
+     * the run's own base; required for an adapter directory). An adapter that does not fit the base fails here, with
+     * the message {@code dcft predict} gives.
+     */
+    public static Predictor open(String model, Path dir, Precision precision) throws IOException {
+        if (java.nio.file.Files.isRegularFile(dir.resolve("config.json")) && java.nio.file.Files.isDirectory(dir.resolve("adapter"))) {
+            TrainConfig c = new RunDirectory(dir).readConfig();
+            return new Predictor(TaskRun.load(dir, model, precision), c.maxLen());
+        }
+        if (model == null) {
+            throw new IllegalArgumentException(dir + " is an adapter directory: name its base model too");
+        }
+        dev.dcft.io.PeftAdapterFiles.LoadedAdapter adapter = dev.dcft.io.PeftAdapterFiles.load(dir);
+        TaskSpec task = TaskSpec.fromAdapterConfig(String.valueOf(dir.getFileName()), adapter.config(), false);
+        if (task.isQuestionAnswering()) {
+            throw new IllegalArgumentException(dir + " is a question-answering adapter: it answers questions, it does not label texts");
+        }
+        LoadedModel base = dev.dcft.model.ModelLoader.load(model, precision);
+        try {
+            TaskModel m = new TaskModel(base, adapter.spec(), task, 0, 0);
+            m.loadAdapter(adapter);
+            return new Predictor(m, base.defaultMaxLength());
+        } catch (RuntimeException e) {
+            base.close();
+            throw e;
+        }
+    }
+
     /** One input: a text, or a pair of texts. */
     public record Input(String text, String pair) {
         /** A command-line text: {@code "first ||| second"} (or tab-separated) for pair tasks. */
@@ -81,7 +111,8 @@ public final class Predictor implements AutoCloseable {
                 if (task.pairs() && in.pair() == null) {
                     throw new IllegalArgumentException(task.name() + " labels text pairs: the second text is missing");
                 }
-                ex.add(new Example(in.text(), task.pairs() ? in.pair() : null, 0, 0, 0));
+                // A pair is used whenever given: an adapter directory does not say whether its task reads pairs.
+                ex.add(new Example(in.text(), in.pair(), 0, 0, 0));
             }
             EncodedDataset data = new EncodedDataset(ex, tokenizer, model.base().model().config().padTokenId);
             for (float[] o : new Evaluator(BATCH).outputs(model, data)) {

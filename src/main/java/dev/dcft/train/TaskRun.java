@@ -305,11 +305,19 @@ public final class TaskRun {
 
     /** As {@link #load(Path)}, the frozen base stored as {@code precision} says (whatever the run trained with). */
     public static TaskModel load(Path runDir, Precision precision) throws IOException {
+        return load(runDir, null, precision);
+    }
+
+    /**
+     * As {@link #load(Path, Precision)}, on {@code baseModel} instead of the base the run names (null: the run's): the same
+     * base found elsewhere, e.g. a copy on a cluster's executor.
+     */
+    public static TaskModel load(Path runDir, String baseModel, Precision precision) throws IOException {
         RunDirectory run = new RunDirectory(runDir);
         TrainConfig c = run.readConfig();
         Engines.configure(c.threads());
         PeftAdapterFiles.LoadedAdapter adapter = PeftAdapterFiles.load(run.adapter());
-        LoadedModel base = ModelLoader.load(c.model(), precision);
+        LoadedModel base = ModelLoader.load(baseModel != null ? baseModel : c.model(), precision);
         try {
             TaskModel model = new TaskModel(base, adapter.spec(), spec(c), 0, c.seed());
             model.loadAdapter(adapter);
