@@ -30,11 +30,17 @@ final class ExperimentCommand implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "GRID.json")
         Path grid;
 
-        @Option(names = "--runs", required = true, description = "Where run directories go (adapters, checkpoints: not for committing).")
-        Path runs;
+        @Option(names = "--runs", required = true, description = "Where run directories go (adapters, checkpoints: not for committing)."
+                + " With --spark: a directory every executor reaches (shared disk).")
+        String runs;
 
-        @Option(names = "--summaries", required = true, description = "Where run summaries go (small JSON, for committing).")
-        Path summaries;
+        @Option(names = "--summaries", required = true, description = "Where run summaries go (small JSON, for committing). With --spark:"
+                + " any Hadoop path (file:, hdfs:, s3a:).")
+        String summaries;
+
+        @Option(names = "--spark", paramLabel = "MASTER", description = "Run each planned run as one Apache Spark task on MASTER (local[4],"
+                + " spark://host:7077, yarn); needs dcft-spark and Spark on the class path (README, \"On a Spark cluster\").")
+        String spark;
 
         @Option(names = "--max-hours", defaultValue = "1e9", description = "Start no run after this many hours.")
         double maxHours;
@@ -58,8 +64,23 @@ final class ExperimentCommand implements Callable<Integer> {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             int threads = ((Main) spec.root().userObject()).threads;
-            ExperimentRunner.Outcome o = ExperimentRunner.run(Grid.read(grid), runs, summaries, maxHours, only, dryRun, threads,
-                    args -> processPerRun ? ChildJvm.run(args, out) : Main.run(args.toArray(String[]::new), out, err), out);
+            ExperimentRunner.Outcome o;
+            if (spark != null) {
+                dev.dcft.experiment.ClusterGridRunner cluster = dev.dcft.experiment.ClusterGridRunner.find();
+                if (cluster == null) {
+                    throw new IllegalArgumentException("--spark needs the dcft-spark module and Apache Spark on the class path: run"
+                            + " spark-submit --class dev.dcft.spark.SparkGrid dcft-spark-all.jar GRID.json --runs DIR --summaries URI"
+                            + " (README, \"On a Spark cluster\")");
+                }
+                if (dryRun || maxHours < 1e9) {
+                    throw new IllegalArgumentException("--spark runs every planned run as a task of its own JVM; --dry-run and --max-hours"
+                            + " are for one machine");
+                }
+                o = cluster.run(spark, grid, runs, summaries, only, threads, out);
+            } else {
+                o = ExperimentRunner.run(Grid.read(grid), Path.of(runs), Path.of(summaries), maxHours, only, dryRun, threads,
+                        args -> processPerRun ? ChildJvm.run(args, out) : Main.run(args.toArray(String[]::new), out, err), out);
+            }
             out.printf("%d done, %d already done, %d failed%s, %.2f hours%n", o.done().size(), o.skipped().size(), o.failed().size(),
                     o.missing().isEmpty() ? "" : ", not started (budget): " + String.join(" ", o.missing()), o.hours());
             return o.failed().isEmpty() ? 0 : 1;

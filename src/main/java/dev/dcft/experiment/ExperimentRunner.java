@@ -63,24 +63,8 @@ public final class ExperimentRunner {
                 continue;
             }
             Path dir = runs.resolve(id);
-            boolean resume = Files.isRegularFile(dir.resolve("config.json")) && Files.isDirectory(dir.resolve("checkpoint"));
-            List<String> fresh = grid.trainArgs(r);
-            List<String> args = fresh;
-            if (resume) {
-                // The run's config.json decides everything but where the data is.
-                args = new ArrayList<>(List.of("train", "--resume"));
-                int data = fresh.indexOf("--data");
-                if (data >= 0) {
-                    args.addAll(fresh.subList(data, data + 2));
-                }
-            }
-            args.addAll(List.of("--out", dir.toString(), "--quiet"));
-            if (!resume) {
-                args.add("--overwrite");
-            }
-            if (threads > 0) {
-                args.addAll(List.of("--threads", Integer.toString(threads)));
-            }
+            boolean resume = resumes(dir);
+            List<String> args = trainArgs(grid, r, dir, threads);
             log.printf("%s %s: dcft %s%n", resume ? "resuming" : "starting", id, String.join(" ", args));
             log.flush();
             if (dryRun) {
@@ -88,10 +72,7 @@ public final class ExperimentRunner {
             }
             long t0 = System.nanoTime();
             int code = train.apply(args);
-            double wall = (System.nanoTime() - t0) / 1e9 + previousWall(dir);
-            if (Files.isDirectory(dir)) {
-                AtomicFiles.writeString(dir.resolve(WALL), Double.toString(wall));
-            }
+            double wall = recordWall(dir, (System.nanoTime() - t0) / 1e9);
             if (code == INTERRUPTED || code == TERMINATED) {
                 // The driver is being stopped: the run saved its checkpoint; starting the next one would be lost work.
                 failed.add(id);
@@ -112,6 +93,47 @@ public final class ExperimentRunner {
         return new Outcome(done, skipped, failed, missing, (System.nanoTime() - start) / 3.6e12);
     }
 
+    /** Whether the run in {@code dir} has a checkpoint to resume from (a kill, or a session that ended). */
+    public static boolean resumes(Path dir) {
+        return Files.isRegularFile(dir.resolve("config.json")) && Files.isDirectory(dir.resolve("checkpoint"));
+    }
+
+    /**
+     * The {@code dcft} arguments that start run {@code r} in {@code dir}, or resume it there from its checkpoint (its
+     * config.json then decides everything but where the data is); {@code threads} 0 leaves the default.
+     */
+    public static List<String> trainArgs(Grid grid, Grid.Run r, Path dir, int threads) {
+        boolean resume = resumes(dir);
+        List<String> fresh = grid.trainArgs(r);
+        List<String> args = fresh;
+        if (resume) {
+            args = new ArrayList<>(List.of("train", "--resume"));
+            int data = fresh.indexOf("--data");
+            if (data >= 0) {
+                args.addAll(fresh.subList(data, data + 2));
+            }
+        } else {
+            args = new ArrayList<>(fresh);
+        }
+        args.addAll(List.of("--out", dir.toString(), "--quiet"));
+        if (!resume) {
+            args.add("--overwrite");
+        }
+        if (threads > 0) {
+            args.addAll(List.of("--threads", Integer.toString(threads)));
+        }
+        return args;
+    }
+
+    /** Adds {@code seconds} to the wall time the run in {@code dir} has used (kept there across resumes); returns the total. */
+    public static double recordWall(Path dir, double seconds) throws IOException {
+        double wall = seconds + previousWall(dir);
+        if (Files.isDirectory(dir)) {
+            AtomicFiles.writeString(dir.resolve(WALL), Double.toString(wall));
+        }
+        return wall;
+    }
+
     private static double previousWall(Path dir) {
         try {
             return Double.parseDouble(Files.readString(dir.resolve(WALL)).trim());
@@ -120,7 +142,8 @@ public final class ExperimentRunner {
         }
     }
 
-    static ObjectNode summary(Grid grid, Grid.Run r, Path dir, double wall) throws IOException {
+    /** The run's summary, from its run directory: what {@code <summaries>/<id>.json} holds. */
+    public static ObjectNode summary(Grid grid, Grid.Run r, Path dir, double wall) throws IOException {
         JsonNode metrics = JSON.readTree(dir.resolve("metrics.json").toFile());
         JsonNode config = JSON.readTree(dir.resolve("config.json").toFile());
         ObjectNode o = JSON.createObjectNode();
