@@ -181,14 +181,30 @@ public final class SquadTask {
         if (question.isBlank() || context.isBlank()) {
             throw new IllegalArgumentException("--question and --context must not be empty");
         }
-        SquadQuestion q = new SquadQuestion("q", question, context, List.of(), false, 0);
+        return answers(model, c, List.of(question), List.of(context)).get(0);
+    }
+
+    /**
+     * Answers {@code questions[i]} about {@code contexts[i]}, in order, each exactly as {@link #answer} would (windows of
+     * every question built together and run through the model in batches; the post-processing is per question).
+     */
+    public static List<QaPostprocess.Answer> answers(TaskModel model, TrainConfig c, List<String> questions, List<String> contexts) {
+        List<SquadQuestion> qs = new java.util.ArrayList<>(questions.size());
+        for (int i = 0; i < questions.size(); i++) {
+            qs.add(new SquadQuestion("q" + i, questions.get(i), contexts.get(i), List.of(), false, 0));
+        }
         try (QaFeatures features = TaskRun.qaFeatures(model.base(), c)) {
-            List<QaFeatures.Feature> feats = features.build(List.of(q), false);
+            List<QaFeatures.Feature> feats = features.build(qs, false);
             float[][] out = new Evaluator(64).outputs(model, dataset(feats, model.base().model().config().padTokenId));
             DataConfig d = c.data();
             QaPostprocess post = new QaPostprocess(N_BEST, d != null && d.maxAnswerLength() > 0 ? d.maxAnswerLength() : MAX_ANSWER_LENGTH,
                     c.isSquadV2(), d == null ? 0 : d.nullThreshold());
-            return post.answers(List.of(q), feats, out).get("q");
+            Map<String, QaPostprocess.Answer> byId = post.answers(qs, feats, out);
+            List<QaPostprocess.Answer> ordered = new java.util.ArrayList<>(qs.size());
+            for (SquadQuestion q : qs) {
+                ordered.add(byId.get(q.id()));
+            }
+            return ordered;
         }
     }
 }

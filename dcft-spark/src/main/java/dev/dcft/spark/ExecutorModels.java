@@ -25,6 +25,17 @@ final class ExecutorModels {
 
     private static final Map<String, Predictor> PREDICTORS = new ConcurrentHashMap<>();
     private static final Map<String, LoadedModel> EMBEDDERS = new ConcurrentHashMap<>();
+    private static final Map<String, QaModel> QA = new ConcurrentHashMap<>();
+    private static final java.util.concurrent.atomic.AtomicInteger LOADS = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** A SQuAD run's model with the settings its answers depend on (length, stride, answer length, v2 threshold). */
+    record QaModel(dev.dcft.train.TaskModel model, dev.dcft.train.TrainConfig config) {
+    }
+
+    /** Models this JVM has loaded so far (what the benchmark counts: one per executor and key). */
+    static int loads() {
+        return LOADS.get();
+    }
 
     private ExecutorModels() {
     }
@@ -33,6 +44,7 @@ final class ExecutorModels {
     static Predictor predictor(String model, String adapter, String precision) {
         String key = model + "\u0000" + adapter + "\u0000" + precision;
         return PREDICTORS.computeIfAbsent(key, k -> {
+            LOADS.incrementAndGet();
             try {
                 return Predictor.open(model == null ? null : localModel(model), LocalCopies.local(adapter), Precision.parse(precision));
             } catch (IOException e) {
@@ -43,7 +55,27 @@ final class ExecutorModels {
 
     /** A base model for sentence embeddings. */
     static LoadedModel embedder(String model, String precision) {
-        return EMBEDDERS.computeIfAbsent(model + "\u0000" + precision, k -> ModelLoader.load(localModel(model), Precision.parse(precision)));
+        return EMBEDDERS.computeIfAbsent(model + "\u0000" + precision, k -> {
+            LOADS.incrementAndGet();
+            return ModelLoader.load(localModel(model), Precision.parse(precision));
+        });
+    }
+
+    /** A SQuAD run directory's model on {@code model} (null: the run's own base). */
+    static QaModel qa(String model, String run, String precision) {
+        return QA.computeIfAbsent(model + "\u0000" + run + "\u0000" + precision, k -> {
+            LOADS.incrementAndGet();
+            java.nio.file.Path dir = LocalCopies.local(run);
+            try {
+                dev.dcft.train.TrainConfig c = new dev.dcft.train.RunDirectory(dir).readConfig();
+                if (!c.isSquad()) {
+                    throw new IllegalArgumentException(run + " is a " + c.task() + " run, not a question-answering (SQuAD) run: use DcftPredictor");
+                }
+                return new QaModel(dev.dcft.train.TaskRun.load(dir, model == null ? null : localModel(model), Precision.parse(precision)), c);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     /** An embedded model's name stays a name; a directory URI becomes a local path. */

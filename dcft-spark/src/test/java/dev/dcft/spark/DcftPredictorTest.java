@@ -256,4 +256,39 @@ class DcftPredictorTest {
         System.out.printf("embeddings of %d texts in 3 partitions: worst %.2e%n", rows.size(), worst);
         assertTrue(worst <= 1e-6, "worst " + worst);
     }
+
+    @Test
+    void questionsAreAnsweredAsDcftPredictAnswersThem() throws Exception {
+        Path run = tmp.resolve("squad");
+        cli("--threads", "2", "train", "--task", "squad", "--data", DATA.toString(), "--method", "dcft", "--max-steps", "4", "--batch", "8",
+                "--max-len", "128", "--doc-stride", "32", "--train-limit", "40", "--eval-limit", "8", "--out", run.toString(), "--quiet");
+        JsonNode squad = JSON.readTree(DATA.resolve("squad/v1.1/dev.json").toFile());
+        List<Row> rows = new ArrayList<>();
+        List<String[]> expected = new ArrayList<>();
+        JsonNode para = squad.get("data").get(3).get("paragraphs").get(0);
+        String context = para.get("context").asText();
+        for (int i = 0; i < 6; i++) {
+            String q = para.get("qas").get(i).get("question").asText();
+            rows.add(RowFactory.create(i, q, context));
+            String line = cli("predict", "--run", run.toString(), "--question", q, "--context", context).strip();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(.*)\tscore (\\S+)\tspan \\[(\\d+), (\\d+)\\)").matcher(line);
+            assertTrue(m.matches(), line);
+            expected.add(new String[] {m.group(1), m.group(2), m.group(3), m.group(4)});
+        }
+        rows.add(RowFactory.create(6, null, context));
+        StructType schema = new StructType().add("id", DataTypes.IntegerType).add("question", DataTypes.StringType)
+                .add("context", DataTypes.StringType);
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        DcftQuestionAnswerer qa = new DcftQuestionAnswerer().setAdapter(run.toString()).setBatchSize(4);
+        List<Row> got = qa.transform(spark.createDataFrame(jsc.parallelize(rows, 2), schema)).collectAsList();
+        for (int i = 0; i < 6; i++) {
+            Row r = got.get(i);
+            assertEquals(expected.get(i)[0], r.getString(3), "answer " + i);
+            assertEquals(Double.parseDouble(expected.get(i)[1]), r.getDouble(4), 5e-5, "score " + i);
+            assertEquals(Integer.parseInt(expected.get(i)[2]), r.getInt(5));
+            assertEquals(Integer.parseInt(expected.get(i)[3]), r.getInt(6));
+        }
+        assertNull(got.get(6).get(3));
+        assertEquals(1L, qa.skippedRows().value());
+    }
 }
