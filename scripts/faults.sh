@@ -17,8 +17,8 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 mkdir -p results/faults
-mvn -B -ntp -q -DskipTests test-compile
-mvn -B -ntp surefire:test -Dtest='KillAndResumeTest,DiskFullTest,ServeSoakTest' -Dsurefire.failIfNoSpecifiedTests=false \
+mvn -B -ntp -q -DskipTests -pl dcft-core test-compile
+mvn -B -ntp -pl dcft-core surefire:test -Dtest='KillAndResumeTest,DiskFullTest,ServeSoakTest' -Dsurefire.failIfNoSpecifiedTests=false \
   -Dtest.jvm="-Xmx2g -Ddcft.kills=$kills -Ddcft.kills.summary=$PWD/results/faults/kills.json \
 -Ddcft.soak.requests=$requests -Ddcft.soak.summary=$PWD/results/faults/serve-soak.json" | tee target/faults.log | grep -E 'Tests run|KillAndResumeTest:|DiskFullTest:|FAIL|ERROR' || true
 grep -q 'Tests run: 3, Failures: 0, Errors: 0' target/faults.log

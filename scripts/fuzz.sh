@@ -22,7 +22,7 @@ if [[ ${#targets[@]} -eq 0 ]]; then
   targets=(safetensors pytorchBin tfBundleIndex onnxGraph protoWire sentencePiece tables squad adapterConfig grid
            ServeBodiesFuzzTest#bodies)
 fi
-mvn -B -ntp -q -DskipTests test-compile
+mvn -B -ntp -q -DskipTests -pl dcft-core test-compile
 mkdir -p target
 for target in "${targets[@]}"; do
   if [[ "$target" == *#* ]]; then cls="${target%%#*}"; t="${target#*#}"; else cls=ReadersFuzzTest; t="$target"; fi
@@ -30,7 +30,7 @@ for target in "${targets[@]}"; do
   start=$(date +%s)
   set +e
   JAZZER_FUZZ=1 JAZZER_MAX_DURATION="${minutes}m" JAZZER_MAX_EXECUTIONS=1000000 timeout $(( minutes * 60 + 120 )) \
-    mvn -B -ntp -q surefire:test -Dtest="$cls#$t" -Dsurefire.failIfNoSpecifiedTests=false \
+    mvn -B -ntp -q -pl dcft-core surefire:test -Dtest="$cls#$t" -Dsurefire.failIfNoSpecifiedTests=false \
       -Dtest.jvm="-Xmx1g -XX:-OmitStackTraceInFastThrow -Djazzer.max_duration=${minutes}m -Djazzer.max_executions=1000000" > "$log" 2>&1
   code=$?
   set -e

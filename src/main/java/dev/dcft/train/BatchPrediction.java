@@ -28,7 +28,8 @@ import java.util.Map;
  */
 public final class BatchPrediction {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int CHUNK = 256;
+    /** Rows read before predicting: 16 batches, the window {@link Predictor#predict} sorts by length (memory stays bounded). */
+    private static final int CHUNK = 16 * Predictor.BATCH;
 
     /** What to read and where to write. {@code outputFormat} null: by the output's extension (JSONL for "-"). */
     public record Options(String input, String format, String textColumn, String textPairColumn, String output, String outputFormat,

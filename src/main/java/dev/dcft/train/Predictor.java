@@ -102,12 +102,24 @@ public final class Predictor implements AutoCloseable {
         return model;
     }
 
+    /**
+     * Predictions for {@code inputs}, in their order. Inputs go through the model in batches of similar length (sorted by
+     * characters): a batch pads to its longest text, and a prediction does not depend on the batch it is in.
+     */
     public List<Prediction> predict(List<Input> inputs) {
         TaskSpec task = model.task();
-        List<Prediction> out = new ArrayList<>(inputs.size());
-        for (int start = 0; start < inputs.size(); start += BATCH) {
+        Integer[] order = new Integer[inputs.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> inputs.get(i).text().length()
+                + (inputs.get(i).pair() == null ? 0 : inputs.get(i).pair().length())));
+        Prediction[] out = new Prediction[inputs.size()];
+        for (int start = 0; start < order.length; start += BATCH) {
+            int end = Math.min(order.length, start + BATCH);
             List<Example> ex = new ArrayList<>();
-            for (Input in : inputs.subList(start, Math.min(inputs.size(), start + BATCH))) {
+            for (int k = start; k < end; k++) {
+                Input in = inputs.get(order[k]);
                 if (task.pairs() && in.pair() == null) {
                     throw new IllegalArgumentException(task.name() + " labels text pairs: the second text is missing");
                 }
@@ -115,11 +127,12 @@ public final class Predictor implements AutoCloseable {
                 ex.add(new Example(in.text(), in.pair(), 0, 0, 0));
             }
             EncodedDataset data = new EncodedDataset(ex, tokenizer, model.base().model().config().padTokenId);
+            int k = start;
             for (float[] o : new Evaluator(BATCH).outputs(model, data)) {
-                out.add(prediction(task, o));
+                out[order[k++]] = prediction(task, o);
             }
         }
-        return out;
+        return java.util.Arrays.asList(out);
     }
 
     /** A prediction from one row of raw outputs (logits, or the regression value). */
