@@ -129,4 +129,18 @@ class ExperimentTest {
         assertEquals(List.of("rte-lora-r1-s1"), o.failed());
         assertTrue(log.toString().contains("interrupted rte-lora-r1-s1 (exit 143)"), log.toString());
     }
+
+    /** Without dcft-spark on the class path (the launcher's), --spark is one line saying what to run instead. */
+    @Test
+    void sparkWithoutTheSparkModuleSaysHowToRunIt() throws Exception {
+        Map<String, Object> grid = Map.of("name", "spark", "model", "unused", "common", List.of(),
+                "methods", Map.of("lora-r1", List.of("--method", "lora")),
+                "stages", List.of(Map.of("name", "main", "priority", 1, "tasks", List.of("rte"), "methods", List.of("lora-r1"),
+                        "seeds", List.of(1))));
+        Path file = tmp.resolve("grid.json");
+        Files.writeString(file, new ObjectMapper().writeValueAsString(grid));
+        dev.dcft.testing.CliRunner.assertOneLineError(dev.dcft.testing.CliRunner.run("experiment", "run", file.toString(), "--spark",
+                "local[2]", "--runs", tmp.resolve("runs").toString(), "--summaries", tmp.resolve("s").toString()),
+                "--spark needs the dcft-spark module", "spark-submit --class dev.dcft.spark.SparkGrid");
+    }
 }
