@@ -7,13 +7,8 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
-import org.apache.spark.ml.Transformer;
-import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
-import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.DefaultParamsReader;
-import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable$;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
@@ -30,48 +25,22 @@ import org.apache.spark.util.LongAccumulator;
  * {@code embedding} (array&lt;float&gt;). The model loads once per executor JVM; null or empty texts get null and are
  * counted ({@link #skippedRows()}).
  */
-public class DcftEmbedder extends Transformer implements DefaultParamsWritable {
+public class DcftEmbedder extends DcftTransformer<DcftEmbedder> {
     private static final long serialVersionUID = 1L;
 
-    private final Param<String> model;
     private final Param<String> textCol;
     private final Param<String> outputCol;
-    private final IntParam batchSize;
-    private final Param<String> precision;
-    private final String uid;
-    private transient LongAccumulator skipped;
 
     public DcftEmbedder() {
         this(Identifiable$.MODULE$.randomUID("dcftEmbedder"));
     }
 
     public DcftEmbedder(String uid) {
-        this.uid = uid;
-        model = new Param<>(this, "model", "an embedded model's name or a model directory (any Hadoop path)");
+        super(uid, "an embedded model's name or a model directory (any Hadoop path)", "minilm-l6");
         textCol = new Param<>(this, "textCol", "the column holding the text");
         outputCol = new Param<>(this, "outputCol", "output: the embedding");
-        batchSize = new IntParam(this, "batchSize", "texts per forward pass", ParamValidators.<Object>gtEq(1.0));
-        precision = new Param<>(this, "precision", "how the model is stored: fp32, bf16 or auto");
-        setDefault(model, "minilm-l6");
         setDefault(textCol, "text");
         setDefault(outputCol, "embedding");
-        setDefault(batchSize, 32);
-        setDefault(precision, "fp32");
-    }
-
-    /** {@link #batchSize()} as an int (an IntParam is a Param of Object to Java). */
-    private int batch() {
-        Object b = $(batchSize);
-        return (Integer) b;
-    }
-
-    @Override
-    public String uid() {
-        return uid;
-    }
-
-    public Param<String> model() {
-        return model;
     }
 
     public Param<String> textCol() {
@@ -82,19 +51,6 @@ public class DcftEmbedder extends Transformer implements DefaultParamsWritable {
         return outputCol;
     }
 
-    public IntParam batchSize() {
-        return batchSize;
-    }
-
-    public Param<String> precision() {
-        return precision;
-    }
-
-    public DcftEmbedder setModel(String v) {
-        set(model, v);
-        return this;
-    }
-
     public DcftEmbedder setTextCol(String v) {
         set(textCol, v);
         return this;
@@ -103,21 +59,6 @@ public class DcftEmbedder extends Transformer implements DefaultParamsWritable {
     public DcftEmbedder setOutputCol(String v) {
         set(outputCol, v);
         return this;
-    }
-
-    public DcftEmbedder setBatchSize(int v) {
-        set(batchSize, v);
-        return this;
-    }
-
-    public DcftEmbedder setPrecision(String v) {
-        set(precision, v);
-        return this;
-    }
-
-    /** Rows of the last {@link #transform} whose text was null or empty (exact once an action has run on its result). */
-    public LongAccumulator skippedRows() {
-        return skipped;
     }
 
     @Override
@@ -137,15 +78,10 @@ public class DcftEmbedder extends Transformer implements DefaultParamsWritable {
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType out = transformSchema(dataset.schema());
-        ExecutorModels.embedder($(model), $(precision)); // a model that does not load fails here, on the driver
-        skipped = dataset.sparkSession().sparkContext().longAccumulator("dcft: rows with null or empty text");
-        return dataset.toDF().mapPartitions(new PartitionEmbedder($(model), $(precision), batch(),
+        ExecutorModels.embedder($(model()), $(precision())); // a model that does not load fails here, on the driver
+        LongAccumulator skipped = newSkippedCounter(dataset, "null or empty text");
+        return dataset.toDF().mapPartitions(new PartitionEmbedder($(model()), $(precision()), batch(),
                 dataset.schema().fieldIndex($(textCol)), skipped), Encoders.row(out));
-    }
-
-    @Override
-    public DcftEmbedder copy(ParamMap extra) {
-        return defaultCopy(extra);
     }
 
     public static MLReader<DcftEmbedder> read() {

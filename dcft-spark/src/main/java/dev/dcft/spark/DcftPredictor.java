@@ -8,13 +8,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
-import org.apache.spark.ml.Transformer;
-import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
-import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.DefaultParamsReader;
-import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable$;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
@@ -36,62 +31,36 @@ import org.apache.spark.util.LongAccumulator;
  * outputs and is counted ({@link #skippedRows()}), never failing the job; an adapter that does not fit the model fails the
  * job at once, on the driver, with the CLI's message.
  */
-public class DcftPredictor extends Transformer implements DefaultParamsWritable {
+public class DcftPredictor extends DcftTransformer<DcftPredictor> {
     private static final long serialVersionUID = 1L;
 
-    private final Param<String> model;
     private final Param<String> adapter;
     private final Param<String> textCol;
     private final Param<String> textPairCol;
-    private final IntParam batchSize;
-    private final Param<String> precision;
     private final Param<String> labelCol;
     private final Param<String> scoreCol;
     private final Param<String> probabilitiesCol;
     private final Param<String> labelsCol;
-    private final String uid;
-    private transient LongAccumulator skipped;
 
     public DcftPredictor() {
         this(Identifiable$.MODULE$.randomUID("dcftPredictor"));
     }
 
     public DcftPredictor(String uid) {
-        this.uid = uid;
-        model = new Param<>(this, "model", "base model: an embedded name, or a model directory (any Hadoop path); unset: the run's own");
+        super(uid, "base model: an embedded name, or a model directory (any Hadoop path); empty: the run's own", "");
         adapter = new Param<>(this, "adapter", "a run directory of dcft train, or an adapter directory (any Hadoop path)");
         textCol = new Param<>(this, "textCol", "the column holding the text");
         textPairCol = new Param<>(this, "textPairCol", "the column holding a pair task's second text (empty: none)");
-        batchSize = new IntParam(this, "batchSize", "texts per forward pass", ParamValidators.<Object>gtEq(1.0));
-        precision = new Param<>(this, "precision", "how the frozen base is stored: fp32, bf16 or auto");
         labelCol = new Param<>(this, "labelCol", "output: the predicted label's name");
         scoreCol = new Param<>(this, "scoreCol", "output: the label's probability (regression: the value)");
         probabilitiesCol = new Param<>(this, "probabilitiesCol", "output: every label's probability");
         labelsCol = new Param<>(this, "labelsCol", "output (multi-label): the labels above 0.5");
-        setDefault(model, "");
         setDefault(textCol, "text");
         setDefault(textPairCol, "");
-        setDefault(batchSize, 32);
-        setDefault(precision, "fp32");
         setDefault(labelCol, "label");
         setDefault(scoreCol, "score");
         setDefault(probabilitiesCol, "probabilities");
         setDefault(labelsCol, "labels");
-    }
-
-    /** {@link #batchSize()} as an int (an IntParam is a Param of Object to Java). */
-    private int batch() {
-        Object b = $(batchSize);
-        return (Integer) b;
-    }
-
-    @Override
-    public String uid() {
-        return uid;
-    }
-
-    public Param<String> model() {
-        return model;
     }
 
     public Param<String> adapter() {
@@ -104,14 +73,6 @@ public class DcftPredictor extends Transformer implements DefaultParamsWritable 
 
     public Param<String> textPairCol() {
         return textPairCol;
-    }
-
-    public IntParam batchSize() {
-        return batchSize;
-    }
-
-    public Param<String> precision() {
-        return precision;
     }
 
     public Param<String> labelCol() {
@@ -130,11 +91,6 @@ public class DcftPredictor extends Transformer implements DefaultParamsWritable 
         return labelsCol;
     }
 
-    public DcftPredictor setModel(String v) {
-        set(model, v);
-        return this;
-    }
-
     public DcftPredictor setAdapter(String v) {
         set(adapter, v);
         return this;
@@ -147,16 +103,6 @@ public class DcftPredictor extends Transformer implements DefaultParamsWritable 
 
     public DcftPredictor setTextPairCol(String v) {
         set(textPairCol, v);
-        return this;
-    }
-
-    public DcftPredictor setBatchSize(int v) {
-        set(batchSize, v);
-        return this;
-    }
-
-    public DcftPredictor setPrecision(String v) {
-        set(precision, v);
         return this;
     }
 
@@ -180,16 +126,6 @@ public class DcftPredictor extends Transformer implements DefaultParamsWritable 
         return this;
     }
 
-    /** Rows of the last {@link #transform} whose text was null or empty (exact once an action has run on its result). */
-    public LongAccumulator skippedRows() {
-        return skipped;
-    }
-
-    private String modelOrNull() {
-        String m = $(model);
-        return m == null || m.isEmpty() ? null : m;
-    }
-
     private String pairColOrNull() {
         String p = $(textPairCol);
         return p == null || p.isEmpty() ? null : p;
@@ -200,7 +136,7 @@ public class DcftPredictor extends Transformer implements DefaultParamsWritable 
         if (!isDefined(adapter) || !isSet(adapter)) {
             throw new IllegalArgumentException("DcftPredictor: set the adapter (a run directory or an adapter directory)");
         }
-        return ExecutorModels.predictor(modelOrNull(), $(adapter), $(precision)).task();
+        return ExecutorModels.predictor(modelOrNull(), $(adapter), $(precision())).task();
     }
 
     @Override
@@ -250,17 +186,12 @@ public class DcftPredictor extends Transformer implements DefaultParamsWritable 
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType out = transformSchema(dataset.schema());
         TaskSpec task = task();
-        skipped = dataset.sparkSession().sparkContext().longAccumulator("dcft: rows with null or empty text");
+        LongAccumulator skipped = newSkippedCounter(dataset, "null or empty text");
         int textIndex = dataset.schema().fieldIndex($(textCol));
         int pairIndex = pairColOrNull() == null ? -1 : dataset.schema().fieldIndex(pairColOrNull());
-        PartitionLabeller f = new PartitionLabeller(modelOrNull(), $(adapter), $(precision), batch(), textIndex, pairIndex,
+        PartitionLabeller f = new PartitionLabeller(modelOrNull(), $(adapter), $(precision()), batch(), textIndex, pairIndex,
                 task.isRegression(), task.isMultiLabel(), skipped);
         return dataset.toDF().mapPartitions(f, Encoders.row(out));
-    }
-
-    @Override
-    public DcftPredictor copy(ParamMap extra) {
-        return defaultCopy(extra);
     }
 
     public static MLReader<DcftPredictor> read() {

@@ -7,13 +7,8 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
-import org.apache.spark.ml.Transformer;
-import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
-import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.DefaultParamsReader;
-import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable$;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
@@ -32,44 +27,24 @@ import org.apache.spark.util.LongAccumulator;
  * answered a chunk of a partition at a time (their windows through the model in batches); the model loads once per
  * executor JVM; a null or empty question or context gets nulls and is counted.
  */
-public class DcftQuestionAnswerer extends Transformer implements DefaultParamsWritable {
+public class DcftQuestionAnswerer extends DcftTransformer<DcftQuestionAnswerer> {
     private static final long serialVersionUID = 1L;
 
-    private final Param<String> model;
     private final Param<String> adapter;
     private final Param<String> questionCol;
     private final Param<String> contextCol;
-    private final IntParam batchSize;
-    private final Param<String> precision;
-    private final String uid;
-    private transient LongAccumulator skipped;
 
     public DcftQuestionAnswerer() {
         this(Identifiable$.MODULE$.randomUID("dcftQuestionAnswerer"));
     }
 
     public DcftQuestionAnswerer(String uid) {
-        this.uid = uid;
-        model = new Param<>(this, "model", "base model for the run (empty: the run's own), an embedded name or a directory");
+        super(uid, "base model for the run (empty: the run's own), an embedded name or a directory", "");
         adapter = new Param<>(this, "adapter", "a SQuAD run directory of dcft train (any Hadoop path)");
         questionCol = new Param<>(this, "questionCol", "the column holding the question");
         contextCol = new Param<>(this, "contextCol", "the column holding the passage");
-        batchSize = new IntParam(this, "batchSize", "questions answered together", ParamValidators.<Object>gtEq(1.0));
-        precision = new Param<>(this, "precision", "how the frozen base is stored: fp32, bf16 or auto");
-        setDefault(model, "");
         setDefault(questionCol, "question");
         setDefault(contextCol, "context");
-        setDefault(batchSize, 32);
-        setDefault(precision, "fp32");
-    }
-
-    @Override
-    public String uid() {
-        return uid;
-    }
-
-    public Param<String> model() {
-        return model;
     }
 
     public Param<String> adapter() {
@@ -82,19 +57,6 @@ public class DcftQuestionAnswerer extends Transformer implements DefaultParamsWr
 
     public Param<String> contextCol() {
         return contextCol;
-    }
-
-    public IntParam batchSize() {
-        return batchSize;
-    }
-
-    public Param<String> precision() {
-        return precision;
-    }
-
-    public DcftQuestionAnswerer setModel(String v) {
-        set(model, v);
-        return this;
     }
 
     public DcftQuestionAnswerer setAdapter(String v) {
@@ -110,31 +72,6 @@ public class DcftQuestionAnswerer extends Transformer implements DefaultParamsWr
     public DcftQuestionAnswerer setContextCol(String v) {
         set(contextCol, v);
         return this;
-    }
-
-    public DcftQuestionAnswerer setBatchSize(int v) {
-        set(batchSize, v);
-        return this;
-    }
-
-    public DcftQuestionAnswerer setPrecision(String v) {
-        set(precision, v);
-        return this;
-    }
-
-    /** Rows of the last {@link #transform} with a null or empty question or context. */
-    public LongAccumulator skippedRows() {
-        return skipped;
-    }
-
-    private int batch() {
-        Object b = $(batchSize);
-        return (Integer) b;
-    }
-
-    private String modelOrNull() {
-        String m = $(model);
-        return m == null || m.isEmpty() ? null : m;
     }
 
     private static final List<String> OUTPUTS = List.of("answer", "score", "start", "end");
@@ -166,15 +103,10 @@ public class DcftQuestionAnswerer extends Transformer implements DefaultParamsWr
         if (!isSet(adapter)) {
             throw new IllegalArgumentException("DcftQuestionAnswerer: set the adapter (a SQuAD run directory)");
         }
-        ExecutorModels.qa(modelOrNull(), $(adapter), $(precision)); // a run that does not load fails here, on the driver
-        skipped = dataset.sparkSession().sparkContext().longAccumulator("dcft: rows with null or empty question or context");
-        return dataset.toDF().mapPartitions(new PartitionAnswerer(modelOrNull(), $(adapter), $(precision), batch(),
+        ExecutorModels.qa(modelOrNull(), $(adapter), $(precision())); // a run that does not load fails here, on the driver
+        LongAccumulator skipped = newSkippedCounter(dataset, "null or empty question or context");
+        return dataset.toDF().mapPartitions(new PartitionAnswerer(modelOrNull(), $(adapter), $(precision()), batch(),
                 dataset.schema().fieldIndex($(questionCol)), dataset.schema().fieldIndex($(contextCol)), skipped), Encoders.row(out));
-    }
-
-    @Override
-    public DcftQuestionAnswerer copy(ParamMap extra) {
-        return defaultCopy(extra);
     }
 
     public static MLReader<DcftQuestionAnswerer> read() {
