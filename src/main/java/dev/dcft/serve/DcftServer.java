@@ -53,6 +53,12 @@ public final class DcftServer implements AutoCloseable {
      * (null: none), each named by its directory name, reporting each to {@code log}.
      */
     public static DcftServer start(LoadedModel base, Path adaptersDir, Options o, Consumer<String> log) throws IOException {
+        if (base.model().isDecoder()) {
+            // The mixed-adapter forward pools as the encoders' heads do (pooler or mean); a decoder's head reads its last token.
+            base.close();
+            throw new IllegalArgumentException(base.name() + " is a decoder (" + base.model().config().modelType + "): dcft serve serves"
+                    + " encoder models; label with dcft predict, or use DcftPredictor on Spark");
+        }
         return start(base, adaptersDir, adaptersDir, o, log);
     }
 

@@ -135,6 +135,10 @@ class DecoderSequenceClassificationTest {
         assertEquals(0, m.code(), m.err());
         assertTrue(m.out().contains("not in the merged base") && m.out().contains("score.weight"), m.out());
 
+        // The server's mixed-adapter forward is the encoders': a decoder is refused at start, in one line.
+        CliRunner.assertOneLineError(CliRunner.run("serve", "--model", model.toString(), "--port", "0"), "is a decoder (qwen2)",
+                "dcft serve serves encoder models");
+
         // GLUE pairs run unchanged on a decoder (a smoke run: a few steps on RTE, its dev set evaluated).
         Path rte = tmp.resolve("rte");
         CliRunner.Result g = CliRunner.run("--threads", "1", "train", "--task", "rte", "--model", model.toString(), "--data",
