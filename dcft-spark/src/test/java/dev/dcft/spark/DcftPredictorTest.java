@@ -291,4 +291,44 @@ class DcftPredictorTest {
         assertNull(got.get(6).get(3));
         assertEquals(1L, qa.skippedRows().value());
     }
+
+    /** Multi-label: {@code labels} (those above 0.5) besides label, score and probabilities, as the CLI writes them. */
+    @Test
+    void multiLabelPredictionsCarryTheirLabelSets() throws Exception {
+        String[][] topics = {{"match", "goal", "team", "coach"}, {"pizza", "recipe", "chef", "dinner"}, {"laptop", "code", "chip", "cloud"}};
+        String[] names = {"sport", "food", "tech"};
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
+        List<String> lines = new ArrayList<>();
+        List<Example> texts = new ArrayList<>();
+        for (int i = 0; i < 260; i++) {
+            List<String> labels = new ArrayList<>();
+            StringBuilder text = new StringBuilder("today");
+            for (int k = 0; k < 3; k++) {
+                if (rng.nextDouble() < 0.45) {
+                    labels.add(names[k]);
+                    text.append(' ').append(topics[k][rng.nextInt(4)]).append(' ').append(topics[k][rng.nextInt(4)]);
+                }
+            }
+            if (i < 200) {
+                lines.add(JSON.writeValueAsString(Map.of("text", text.toString(), "labels", labels)));
+            } else {
+                texts.add(new Example(text.toString(), null, 0, 0, 0));
+            }
+        }
+        Path file = tmp.resolve("topics.jsonl");
+        Files.write(file, lines);
+        Path run = tmp.resolve("multi");
+        cli("--threads", "2", "train", "--train", file.toString(), "--max-steps", "30", "--batch", "16", "--lr", "2e-2", "--out",
+                run.toString(), "--quiet");
+        List<JsonNode> expected = cliPredictions(run, texts, false);
+        Dataset<Row> out = new DcftPredictor().setAdapter(run.toString()).transform(frame(texts, false, 3));
+        assertEquals(List.of("id", "text", "label", "score", "probabilities", "labels"), List.of(out.schema().fieldNames()));
+        List<Row> rows = out.collectAsList();
+        compare(rows, expected, false);
+        for (int i = 0; i < rows.size(); i++) {
+            List<String> want = new ArrayList<>();
+            expected.get(i).get("labels").forEach(n -> want.add(n.asText()));
+            assertEquals(want, rows.get(i).getList(rows.get(i).fieldIndex("labels")), "row " + i);
+        }
+    }
 }
