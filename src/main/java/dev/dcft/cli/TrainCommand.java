@@ -4,6 +4,7 @@ import dev.dcft.data.GlueTask;
 import dev.dcft.data.TaskType;
 import dev.dcft.train.DataConfig;
 import dev.dcft.model.ModelLoader;
+import dev.dcft.train.Stoppable;
 import dev.dcft.train.TaskRun;
 import dev.dcft.train.Presets;
 import dev.dcft.train.TrainConfig;
@@ -231,14 +232,14 @@ final class TrainCommand implements Callable<Integer> {
         }
         var out = spec.commandLine().getOut();
         ProgressBar[] bar = {null};
-        Trainer[] trainer = {null};
+        Stoppable[] running = {null};
         Thread hook = new Thread(() -> {
-            if (trainer[0] != null) {
+            if (running[0] != null) {
                 System.err.println("\ndcft: interrupted: saving a checkpoint...");
-                trainer[0].requestStop(120);
+                running[0].requestStop(120);
                 // The JVM is shutting down: say it here, main may not get to print.
                 System.err.printf("dcft: checkpoint saved after step %d; continue with: dcft train --resume --out %s%n",
-                        trainer[0].completedSteps(), this.out);
+                        running[0].completedSteps(), this.out);
             }
         });
         Runtime.getRuntime().addShutdownHook(hook);
@@ -253,14 +254,11 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 bar[0].stepTo(step);
                 bar[0].setExtraMessage(String.format("epoch %d loss %.4f %.0f tok/s", epoch, loss, tps));
-            }, t -> {
-                trainer[0] = t;
-                t.evalProgress = (done, total) -> {
-                    if (bar[0] != null && total >= 500) {
-                        bar[0].setExtraMessage(String.format("evaluating %,d/%,d", done, total));
-                    }
-                };
-            }, note -> out.println(note));
+            }, t -> t.evalProgress = (done, total) -> {
+                if (bar[0] != null && total >= 500) {
+                    bar[0].setExtraMessage(String.format("evaluating %,d/%,d", done, total));
+                }
+            }, note -> out.println(note), loop -> running[0] = loop);
             if (bar[0] != null) {
                 bar[0].close();
             }

@@ -40,7 +40,7 @@ public final class CausalLmRun {
     }
 
     public static TaskRun.Outcome train(TrainConfig config, RunDirectory run, boolean resume, boolean overwrite, Trainer.Progress progress,
-            Consumer<String> notes) throws IOException {
+            Consumer<String> notes, Consumer<Stoppable> onStart) throws IOException {
         if (config.data() == null || config.data().trainFile() == null) {
             throw new IllegalArgumentException("--task causal-lm needs --train FILE (JSONL with text, prompt/completion or messages)");
         }
@@ -80,6 +80,7 @@ public final class CausalLmRun {
             List<String> injected = Adapters.apply(model, spec, decoder.manager(), config.seed());
             notes.accept(spec.hasAdapters() ? injected.size() + " adapted layers (" + spec.describe() + ")" : "full fine-tuning");
             Loop loop = new Loop(config, decoder, spec, trainSet, dev, run, progress);
+            onStart.accept(loop);
             Trainer.Result r = loop.run(resume);
             long trainable = loop.params.values().stream().mapToLong(p -> p.value().size()).sum();
             if (!r.interrupted()) {
@@ -91,7 +92,7 @@ public final class CausalLmRun {
     }
 
     /** The optimisation loop: deterministic from (seed, epoch) and (seed, step) as the encoder trainer's. */
-    static final class Loop {
+    static final class Loop implements Stoppable {
         final TrainConfig c;
         final Decoder decoder;
         final AdapterSpec spec;
@@ -102,6 +103,24 @@ public final class CausalLmRun {
         final Map<String, Parameter> params = new LinkedHashMap<>();
         /** The method's extra loss (DCFT's orthogonality regulariser), as the encoder trainer adds it; null for none. */
         final Regularised auxiliary;
+        private volatile boolean stopRequested;
+        private volatile int completedSteps;
+        private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+
+        @Override
+        public void requestStop(long waitSeconds) {
+            stopRequested = true;
+            try {
+                stopped.await(waitSeconds, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public int completedSteps() {
+            return completedSteps;
+        }
 
         Loop(TrainConfig c, Decoder decoder, AdapterSpec spec, List<CausalExample> train, List<CausalExample> dev, RunDirectory run,
                 Trainer.Progress progress) {
@@ -125,6 +144,14 @@ public final class CausalLmRun {
         }
 
         Trainer.Result run(boolean resume) throws IOException {
+            try {
+                return loop(resume);
+            } finally {
+                stopped.countDown();
+            }
+        }
+
+        private Trainer.Result loop(boolean resume) throws IOException {
             int perEpoch = perEpoch();
             int total = c.maxSteps() > 0 ? c.maxSteps() : (int) Math.ceil(c.epochs() * perEpoch);
             LinearSchedule schedule = new LinearSchedule(c.lr(), c.warmup(total), total);
@@ -189,9 +216,14 @@ public final class CausalLmRun {
                     }
                     run.appendLog(entry);
                     progress.update(step, total, epoch + 1, stepOut[0], seconds > 0 ? tokens / seconds : 0);
-                    if (c.saveEvery() > 0 && step % c.saveEvery() == 0 && step < total) {
+                    boolean save = (c.saveEvery() > 0 && step % c.saveEvery() == 0) || stopRequested;
+                    if (save && step < total) {
                         Checkpoint.save(run.checkpoint(), new Checkpoint.State(step, adam.steps(), bestScore, bestStep, best, seconds, tokens,
                                 last, lastEval), params, adam);
+                    }
+                    completedSteps = step;
+                    if (stopRequested && step < total) {
+                        return new Trainer.Result(step, bestStep, best, last, seconds, tokens, true);
                     }
                 }
             } finally {

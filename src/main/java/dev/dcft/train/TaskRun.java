@@ -145,13 +145,27 @@ public final class TaskRun {
     /** As above; {@code notes} hears what was inferred or decided about the data (task type, labels, dev split). */
     public static Outcome train(TrainConfig config, Path dataDir, Path runDir, boolean resume, boolean overwrite,
             Trainer.Progress progress, Consumer<Trainer> hook, Consumer<String> notes) throws IOException {
+        return train(config, dataDir, runDir, resume, overwrite, progress, hook, notes, loop -> { });
+    }
+
+    /**
+     * As above; {@code onStart} sees the loop of any task (the encoder trainer, or the causal-LM loop) before it starts,
+     * which is what a Ctrl-C handler needs ({@link Stoppable}).
+     */
+    public static Outcome train(TrainConfig config, Path dataDir, Path runDir, boolean resume, boolean overwrite,
+            Trainer.Progress progress, Consumer<Trainer> trainerHook, Consumer<String> notes, Consumer<Stoppable> onStart)
+            throws IOException {
+        Consumer<Trainer> hook = t -> {
+            trainerHook.accept(t);
+            onStart.accept(t);
+        };
         RunDirectory run = new RunDirectory(runDir);
         if (resume) {
             config = run.readConfig();
         }
         Engines.configure(config.threads());
         if (config.isCausalLm()) {
-            return CausalLmRun.train(config, run, resume, overwrite, progress, notes);
+            return CausalLmRun.train(config, run, resume, overwrite, progress, notes, onStart);
         }
         if (config.isSquad()) {
             return trainSquad(config, dataDir, run, resume, overwrite, progress, hook, notes);

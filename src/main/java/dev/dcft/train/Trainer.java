@@ -23,7 +23,7 @@ import java.util.function.IntConsumer;
  * thread count). Training batches keep their random composition and are padded only to their
  * own longest example; evaluation batches are sorted by length, which changes no prediction.
  */
-public final class Trainer {
+public final class Trainer implements Stoppable {
     /** What a run produced. */
     public record Result(int steps, int bestStep, Map<String, Double> best, Map<String, Double> last, double trainSeconds,
             long tokens, boolean interrupted) {
@@ -79,11 +79,13 @@ public final class Trainer {
     }
 
     /** Steps finished so far. */
+    @Override
     public int completedSteps() {
         return completedSteps;
     }
 
     /** Asks the loop to save a checkpoint and stop after the current step; waits for it (Ctrl-C). */
+    @Override
     public void requestStop(long waitSeconds) {
         stopRequested = true;
         try {

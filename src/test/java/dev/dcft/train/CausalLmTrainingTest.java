@@ -89,4 +89,44 @@ class CausalLmTrainingTest {
                 "--json", "hi");
         assertEquals(0, chat.code(), chat.err());
     }
+
+    /**
+     * Ctrl-C (SIGTERM) on a causal-LM run: the loop saves a checkpoint after the current step and returns interrupted,
+     * and {@code --resume} finishes it with the log and metrics of the run never stopped, bit for bit.
+     */
+    @Test
+    void aStoppedCausalRunCheckpointsAndResumesToTheSameNumbers() throws Exception {
+        Path model = tmp.resolve("model");
+        TinyDecoder.write(model, TinyDecoder.config(64, 2, 4, 2, 128, 128), 0.02, 0.25, 11);
+        Path train = tmp.resolve("train.jsonl");
+        Path dev = tmp.resolve("dev.jsonl");
+        write(train, 96, 1);
+        write(dev, 16, 2);
+        Path whole = tmp.resolve("whole");
+        CliRunner.Result r = CliRunner.run("--threads", "1", "train", "--task", "causal-lm", "--model", model.toString(), "--train",
+                train.toString(), "--dev", dev.toString(), "--method", "dcft", "--kernel", "8", "--lr", "2e-2", "--epochs", "3", "--batch", "8",
+                "--save-every", "0", "--out", whole.toString(), "--quiet");
+        assertEquals(0, r.code(), r.err());
+
+        Path stopped = tmp.resolve("stopped");
+        Files.createDirectories(stopped);
+        Files.copy(whole.resolve("config.json"), stopped.resolve("config.json"));
+        Stoppable[] loop = {null};
+        TaskRun.Outcome first = TaskRun.train(null, null, stopped, true, false, (step, total, epoch, loss, tps) -> {
+            if (step == 5) {
+                new Thread(() -> loop[0].requestStop(60)).start();
+            }
+        }, t -> { }, note -> { }, l -> loop[0] = l);
+        assertTrue(first.result().interrupted(), "the run stopped early");
+        assertTrue(first.result().steps() < 36, "steps " + first.result().steps());
+        assertTrue(Files.isDirectory(stopped.resolve("checkpoint")), "a checkpoint was saved on the stop");
+        TaskRun.Outcome second = TaskRun.train(null, null, stopped, true, false, (step, total, epoch, loss, tps) -> { }, t -> { }, note -> { },
+                l -> { });
+        assertEquals(36, second.result().steps());
+        ObjectMapper json = new ObjectMapper();
+        assertEquals(Files.readAllLines(whole.resolve("log.jsonl")), Files.readAllLines(stopped.resolve("log.jsonl")));
+        assertEquals(json.readTree(whole.resolve("metrics.json").toFile()).get("best"),
+                json.readTree(stopped.resolve("metrics.json").toFile()).get("best"));
+        System.out.println("causal-LM run stopped after step " + first.result().steps() + " of 36, resumed: log and metrics equal");
+    }
 }
