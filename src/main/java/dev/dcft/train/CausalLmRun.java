@@ -8,7 +8,6 @@ import dev.dcft.adapters.AdapterSpec;
 import dev.dcft.adapters.Adapters;
 import dev.dcft.data.causal.CausalExample;
 import dev.dcft.data.causal.CausalLmData;
-import dev.dcft.engine.Engines;
 import dev.dcft.engine.Precision;
 import dev.dcft.io.PeftAdapterFiles;
 import dev.dcft.model.decoder.CausalLmLoss;
@@ -19,7 +18,6 @@ import dev.dcft.model.nn.Scalars;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,45 +89,24 @@ public final class CausalLmRun {
         }
     }
 
-    /** The optimisation loop: deterministic from (seed, epoch) and (seed, step) as the encoder trainer's. */
-    static final class Loop implements Stoppable {
-        final TrainConfig c;
+    /** The causal-LM task in the shared loop ({@link RunLoop}): next-token steps, dev loss and perplexity, the adapter saved. */
+    static final class Loop extends RunLoop {
         final Decoder decoder;
         final AdapterSpec spec;
         final List<CausalExample> train;
         final List<CausalExample> dev;
-        final RunDirectory run;
-        final Trainer.Progress progress;
         final Map<String, Parameter> params = new LinkedHashMap<>();
         /** The method's extra loss (DCFT's orthogonality regulariser), as the encoder trainer adds it; null for none. */
         final Regularised auxiliary;
-        private volatile boolean stopRequested;
-        private volatile int completedSteps;
-        private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
-
-        @Override
-        public void requestStop(long waitSeconds) {
-            stopRequested = true;
-            try {
-                stopped.await(waitSeconds, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        @Override
-        public int completedSteps() {
-            return completedSteps;
-        }
+        private AdamW adam;
 
         Loop(TrainConfig c, Decoder decoder, AdapterSpec spec, List<CausalExample> train, List<CausalExample> dev, RunDirectory run,
                 Trainer.Progress progress) {
-            this.c = c;
+            super(c, run);
             this.decoder = decoder;
             this.spec = spec;
             this.train = train;
             this.dev = dev;
-            this.run = run;
             this.progress = progress;
             decoder.model().namedParameters().forEach((k, p) -> {
                 if (p.trainable()) {
@@ -139,112 +116,68 @@ public final class CausalLmRun {
             this.auxiliary = Regularised.of(spec, decoder.model());
         }
 
-        int perEpoch() {
-            return (train.size() + c.batch() - 1) / c.batch();
-        }
-
         Trainer.Result run(boolean resume) throws IOException {
-            try {
-                return loop(resume);
-            } finally {
-                stopped.countDown();
-            }
-        }
-
-        private Trainer.Result loop(boolean resume) throws IOException {
-            int perEpoch = perEpoch();
-            int total = c.maxSteps() > 0 ? c.maxSteps() : (int) Math.ceil(c.epochs() * perEpoch);
-            LinearSchedule schedule = new LinearSchedule(c.lr(), c.warmup(total), total);
             NDManager state = decoder.manager().newSubManager();
-            AdamW adam = new AdamW(params, state, 0.9, 0.999, 1e-8, c.weightDecay());
-            Checkpoint.State s = new Checkpoint.State(0, 0, Double.NEGATIVE_INFINITY, -1, Map.of(), 0, 0, Map.of(), -1);
-            if (resume) {
-                s = Checkpoint.load(run.checkpoint(), params, adam);
-                run.truncateLog(s.step());
-            }
-            params.values().forEach(p -> p.value().setRequiresGradient(true));
-            int step = s.step();
-            double bestScore = s.bestScore();
-            int bestStep = s.bestStep();
-            Map<String, Double> best = s.bestMetrics();
-            Map<String, Double> last = s.lastMetrics();
-            int lastEval = s.lastEvalStep();
-            double seconds = s.trainSeconds();
-            long tokens = s.tokens();
-            int[] order = null;
-            int orderEpoch = -1;
-            Engines.gradientsOff();
-            try {
-                while (step < total) {
-                    int epoch = step / perEpoch;
-                    if (epoch != orderEpoch) {
-                        order = Trainer.epochOrder(c, train.size(), epoch, i -> train.get(i).length());
-                        orderEpoch = epoch;
-                    }
-                    int pos = (step % perEpoch) * c.batch();
-                    int[] idx = Arrays.copyOfRange(order, pos, Math.min(order.length, pos + c.batch()));
-                    long t0 = System.nanoTime();
-                    double lr = schedule.at(step);
-                    Engines.seed((int) (c.seed() * 7919 + step));
-                    double[] stepOut = step(idx, adam, lr, step + 1);
-                    for (int i : idx) {
-                        tokens += train.get(i).length();
-                    }
-                    seconds += (System.nanoTime() - t0) / 1e9;
-                    step++;
-                    Map<String, Object> entry = new LinkedHashMap<>();
-                    entry.put("step", step);
-                    entry.put("epoch", Trainer.round((double) step / perEpoch, 4));
-                    entry.put("loss", Trainer.round(stepOut[0], 6));
-                    entry.put("lr", lr);
-                    entry.put("grad_norm", Trainer.round(stepOut[1], 6));
-                    if ((c.evalEvery() > 0 && step % c.evalEvery() == 0) || step % perEpoch == 0 || step == total) {
-                        double loss = evaluate();
-                        last = new LinkedHashMap<>();
-                        last.put("loss", loss);
-                        last.put("perplexity", Math.exp(loss));
-                        last.put("score", -loss);
-                        lastEval = step;
-                        entry.put("eval_loss", Trainer.round(loss, 6));
-                        entry.put("eval_perplexity", Trainer.round(Math.exp(loss), 4));
-                        if (-loss > bestScore) {
-                            bestScore = -loss;
-                            bestStep = step;
-                            best = last;
-                            PeftAdapterFiles.save(run.adapter(), spec, c.model(), decoder.model(), Map.of(), List.of(), "CAUSAL_LM", true);
-                        }
-                    }
-                    run.appendLog(entry);
-                    progress.update(step, total, epoch + 1, stepOut[0], seconds > 0 ? tokens / seconds : 0);
-                    boolean save = (c.saveEvery() > 0 && step % c.saveEvery() == 0) || stopRequested;
-                    if (save && step < total) {
-                        Checkpoint.save(run.checkpoint(), new Checkpoint.State(step, adam.steps(), bestScore, bestStep, best, seconds, tokens,
-                                last, lastEval), params, adam);
-                    }
-                    completedSteps = step;
-                    if (stopRequested && step < total) {
-                        return new Trainer.Result(step, bestStep, best, last, seconds, tokens, true);
-                    }
-                }
-            } finally {
-                state.close();
-            }
-            return new Trainer.Result(step, bestStep, best, last, seconds, tokens, false);
+            adam = new AdamW(params, state, 0.9, 0.999, 1e-8, config.weightDecay());
+            return loop(params, adam, state, resume);
         }
 
-        /** One step on examples {@code idx}: returns the loss and the gradient norm before clipping. */
-        private double[] step(int[] idx, AdamW adam, double lr, int shown) {
+        @Override
+        protected int size() {
+            return train.size();
+        }
+
+        @Override
+        protected int length(int i) {
+            return train.get(i).length();
+        }
+
+        @Override
+        protected long tokens(int[] idx) {
+            long n = 0;
+            for (int i : idx) {
+                n += train.get(i).length();
+            }
+            return n;
+        }
+
+        /** One step on examples {@code idx}: the loss, and the gradient norm before clipping for the log. */
+        @Override
+        protected Step step(int[] idx, double lr, int shown) {
+            double[] out;
             try (NDManager scope = decoder.manager().newSubManager()) {
                 Batch b = batchOf(train, idx);
-                return trainingStep(scope, decoder.model(), b.ids, b.mask, b.positions, b.trained, params, adam, auxiliary, c.clipNorm(), lr,
-                        problem -> {
+                out = trainingStep(scope, decoder.model(), b.ids, b.mask, b.positions, b.trained, params, adam, auxiliary, config.clipNorm(),
+                        lr, problem -> {
                             throw new TrainingDivergedException(problem + " at step " + shown + " (lower --lr?)");
                         });
             }
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("grad_norm", Trainer.round(out[1], 6));
+            return new Step(out[0], fields);
+        }
+
+        /** Mean NLL of the dev set's marked tokens, its perplexity, and the score (-NLL) the best adapter is chosen by. */
+        @Override
+        protected Evaluation evaluate() {
+            double loss = devLoss();
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            metrics.put("loss", loss);
+            metrics.put("perplexity", Math.exp(loss));
+            metrics.put("score", -loss);
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("eval_loss", Trainer.round(loss, 6));
+            fields.put("eval_perplexity", Trainer.round(Math.exp(loss), 4));
+            return new Evaluation(metrics, fields);
+        }
+
+        @Override
+        protected void saveBest() throws IOException {
+            PeftAdapterFiles.save(run.adapter(), spec, config.model(), decoder.model(), Map.of(), List.of(), "CAUSAL_LM", true);
         }
 
         /** Mean NLL of the dev set's marked tokens. */
-        double evaluate() {
+        double devLoss() {
             double sum = 0;
             long n = 0;
             for (int from = 0; from < dev.size(); from += 16) {

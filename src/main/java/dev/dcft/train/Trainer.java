@@ -1,8 +1,6 @@
 package dev.dcft.train;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.dcft.engine.Engines;
 import dev.dcft.model.EncoderInput;
 import dev.dcft.model.TokenBatch;
 import dev.dcft.model.nn.Parameter;
@@ -12,9 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.function.IntConsumer;
 
 /**
  * The training loop. Deterministic by construction: epoch {@code e}'s order comes from
@@ -23,7 +18,7 @@ import java.util.function.IntConsumer;
  * thread count). Training batches keep their random composition and are padded only to their
  * own longest example; evaluation batches are sorted by length, which changes no prediction.
  */
-public final class Trainer implements Stoppable {
+public final class Trainer extends RunLoop {
     /** What a run produced. */
     public record Result(int steps, int bestStep, Map<String, Double> best, Map<String, Double> last, double trainSeconds,
             long tokens, boolean interrupted) {
@@ -37,27 +32,20 @@ public final class Trainer implements Stoppable {
         void update(int step, int total, int epoch, double loss, double tokensPerSecond);
     }
 
-    private final TrainConfig config;
     private final TaskModel model;
     private final EncodedDataset train;
     private final List<EvalSet> dev;
-    private final RunDirectory run;
     private final String baseModelName;
-    private Progress progress = (s, t, e, l, r) -> { };
-    private volatile boolean stopRequested;
-    private volatile int completedSteps;
-    private final CountDownLatch stopped = new CountDownLatch(1);
-    /** Test hook: throws right after this step, as a SIGKILL would stop the process (nothing saved). */
-    IntConsumer afterStep = s -> { };
     /** Hears evaluation progress (inputs done of total); the CLI shows it in its progress bar. */
     public Evaluator.Progress evalProgress = (d, t) -> { };
+    private Evaluator evaluator;
+    private TrainingStep stepper;
 
     public Trainer(TrainConfig config, TaskModel model, EncodedDataset train, List<EvalSet> dev, RunDirectory run, String baseModelName) {
-        this.config = config;
+        super(config, run);
         this.model = model;
         this.train = train;
         this.dev = dev;
-        this.run = run;
         this.baseModelName = baseModelName;
     }
 
@@ -66,154 +54,76 @@ public final class Trainer implements Stoppable {
         return model.trainable();
     }
 
-    public void setProgress(Progress progress) {
-        this.progress = progress;
-    }
-
-    public int stepsPerEpoch() {
-        return (train.size() + config.batch() - 1) / config.batch();
-    }
-
-    public int totalSteps() {
-        return config.maxSteps() > 0 ? config.maxSteps() : (int) Math.ceil(config.epochs() * stepsPerEpoch());
-    }
-
-    /** Steps finished so far. */
-    @Override
-    public int completedSteps() {
-        return completedSteps;
-    }
-
-    /** Asks the loop to save a checkpoint and stop after the current step; waits for it (Ctrl-C). */
-    @Override
-    public void requestStop(long waitSeconds) {
-        stopRequested = true;
-        try {
-            stopped.await(waitSeconds, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     public Result run(boolean resume) throws IOException {
-        try {
-            return loop(resume);
-        } finally {
-            stopped.countDown();
-        }
-    }
-
-    private Result loop(boolean resume) throws IOException {
         Map<String, Parameter> params = model.trainable();
         NDManager optimizerState = model.base().manager().newSubManager();
         AdamW adam = groups(params, optimizerState);
-        Evaluator evaluator = new Evaluator(64, (d, t) -> evalProgress.update(d, t));
-        int total = totalSteps();
-        LinearSchedule schedule = new LinearSchedule(config.lr(), config.warmup(total), total);
+        evaluator = new Evaluator(64, (d, t) -> evalProgress.update(d, t));
         dev.dcft.adapters.AuxiliaryLoss reg = model.spec().hasAdapters() ? model.spec().config().auxiliaryLoss() : null;
+        stepper = new TrainingStep(model, params, adam, reg, config.clipNorm());
+        return loop(params, adam, optimizerState, resume);
+    }
 
-        Checkpoint.State state = new Checkpoint.State(0, 0, Double.NEGATIVE_INFINITY, -1, Map.of(), 0, 0, Map.of(), -1);
-        if (resume) {
-            state = Checkpoint.load(run.checkpoint(), params, adam);
-            run.truncateLog(state.step());
-        }
-        for (Parameter p : params.values()) {
-            p.value().setRequiresGradient(true);
-        }
-        int step = state.step();
-        double bestScore = state.bestScore();
-        int bestStep = state.bestStep();
-        Map<String, Double> best = state.bestMetrics();
-        Map<String, Double> last = state.lastMetrics();
-        int lastEval = state.lastEvalStep();
-        double seconds = state.trainSeconds();
-        long tokens = state.tokens();
-        int perEpoch = stepsPerEpoch();
-        int[] order = null;
-        int orderEpoch = -1;
-        TrainingStep stepper = new TrainingStep(model, params, adam, reg, config.clipNorm());
-        Engines.gradientsOff();
+    @Override
+    protected int size() {
+        return train.size();
+    }
 
-        while (step < total) {
-            int epoch = step / perEpoch;
-            if (epoch != orderEpoch) {
-                order = epochOrder(config, train.size(), epoch, train::length);
-                orderEpoch = epoch;
+    @Override
+    protected int length(int i) {
+        return train.length(i);
+    }
+
+    @Override
+    protected long tokens(int[] idx) {
+        return train.tokens(idx);
+    }
+
+    @Override
+    protected Step step(int[] idx, double lr, int shown) {
+        model.setTraining(true);
+        TrainingStep.Outcome out;
+        try (NDManager scope = model.base().manager().newSubManager()) {
+            TokenBatch tb = train.batch(idx);
+            EncoderInput in = EncoderInput.of(scope, tb, model.encoder().config());
+            List<dev.dcft.data.Example> batchExamples = new ArrayList<>();
+            for (int i : idx) {
+                batchExamples.add(train.example(i));
             }
-            int pos = (step % perEpoch) * config.batch();
-            int[] idx = java.util.Arrays.copyOfRange(order, pos, Math.min(order.length, pos + config.batch()));
-            long t0 = System.nanoTime();
-            double lossValue;
-            TrainingStep.Outcome outcome;
-            double lr = schedule.at(step);
-            Engines.seed((int) (config.seed() * 7919 + step));
-            model.setTraining(true);
-            try (NDManager scope = model.base().manager().newSubManager()) {
-                TokenBatch tb = train.batch(idx);
-                EncoderInput in = EncoderInput.of(scope, tb, model.encoder().config());
-                List<dev.dcft.data.Example> batchExamples = new ArrayList<>();
-                for (int i : idx) {
-                    batchExamples.add(train.example(i));
-                }
-                float[] targets = model.targets(batchExamples);
-                int shown = step + 1;
-                TrainingStep.Outcome out = stepper.run(scope, in, targets, lr, problem -> {
-                    throw new TrainingDivergedException(problem + " at step " + shown + "; the last good checkpoint"
-                            + (Checkpoint.exists(run.checkpoint()) ? " is kept in " + run.checkpoint() : " was never written")
-                            + " (lower --lr?)");
-                });
-                lossValue = out.loss();
-                outcome = out;
-            }
-            tokens += train.tokens(idx);
-            seconds += (System.nanoTime() - t0) / 1e9;
-            step++;
-            Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("step", step);
-            entry.put("epoch", round((double) step / perEpoch, 4));
-            entry.put("loss", round(lossValue, 6));
-            entry.put("lr", lr);
-            entry.put("grad_norm", round(outcome.gradNorm(), 6));
-            entry.put("grad_norm_adapter", round(outcome.adapterGradNorm(), 6));
-            entry.put("grad_norm_head", round(outcome.headGradNorm(), 6));
-            if (config.headRate() != config.lr()) {
-                entry.put("head_lr", lr * headFactor());
-            }
-            boolean endOfEpoch = step % perEpoch == 0;
-            if ((config.evalEvery() > 0 && step % config.evalEvery() == 0) || endOfEpoch || step == total) {
-                Evaluator.Evaluation evaluation = evaluator.evaluation(model, dev);
-                last = evaluation.metrics();
-                lastEval = step;
-                last.forEach((k, v) -> entry.put("eval_" + k, round(v, 6)));
-                entry.put("eval_one_class", evaluation.oneClass());
-                if (last.get("score") > bestScore) {
-                    bestScore = last.get("score");
-                    bestStep = step;
-                    best = last;
-                    model.saveAdapter(run.adapter(), baseModelName);
-                    for (EvalSet set : dev) {
-                        if (set.onBest() != null) {
-                            set.onBest().run();
-                        }
-                    }
-                }
-            }
-            run.appendLog(entry);
-            progress.update(step, total, epoch + 1, lossValue, seconds > 0 ? tokens / seconds : 0);
-            boolean save = (config.saveEvery() > 0 && step % config.saveEvery() == 0) || stopRequested;
-            if (save && step < total) {
-                Checkpoint.save(run.checkpoint(), new Checkpoint.State(step, adam.steps(), bestScore, bestStep, best, seconds,
-                        tokens, last, lastEval), params, adam);
-            }
-            completedSteps = step;
-            afterStep.accept(step);
-            if (stopRequested && step < total) {
-                optimizerState.close();
-                return new Result(step, bestStep, best, last, seconds, tokens, true);
+            float[] targets = model.targets(batchExamples);
+            out = stepper.run(scope, in, targets, lr, problem -> {
+                throw new TrainingDivergedException(problem + " at step " + shown + "; the last good checkpoint"
+                        + (Checkpoint.exists(run.checkpoint()) ? " is kept in " + run.checkpoint() : " was never written")
+                        + " (lower --lr?)");
+            });
+        }
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("grad_norm", round(out.gradNorm(), 6));
+        fields.put("grad_norm_adapter", round(out.adapterGradNorm(), 6));
+        fields.put("grad_norm_head", round(out.headGradNorm(), 6));
+        if (config.headRate() != config.lr()) {
+            fields.put("head_lr", lr * headFactor());
+        }
+        return new Step(out.loss(), fields);
+    }
+
+    @Override
+    protected Evaluation evaluate() {
+        Evaluator.Evaluation evaluation = evaluator.evaluation(model, dev);
+        Map<String, Object> fields = new LinkedHashMap<>();
+        evaluation.metrics().forEach((k, v) -> fields.put("eval_" + k, round(v, 6)));
+        fields.put("eval_one_class", evaluation.oneClass());
+        return new Evaluation(evaluation.metrics(), fields);
+    }
+
+    @Override
+    protected void saveBest() throws IOException {
+        model.saveAdapter(run.adapter(), baseModelName);
+        for (EvalSet set : dev) {
+            if (set.onBest() != null) {
+                set.onBest().run();
             }
         }
-        optimizerState.close();
-        return new Result(step, bestStep, best, last, seconds, tokens, false);
     }
 
     /**
