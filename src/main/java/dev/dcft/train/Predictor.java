@@ -102,37 +102,32 @@ public final class Predictor implements AutoCloseable {
         return model;
     }
 
-    /**
-     * Predictions for {@code inputs}, in their order. Inputs go through the model in batches of similar length (sorted by
-     * characters): a batch pads to its longest text, and a prediction does not depend on the batch it is in.
-     */
+    /** Predictions for {@code inputs}, in their order, {@link #BATCH} at a time. */
     public List<Prediction> predict(List<Input> inputs) {
+        return predict(inputs, BATCH);
+    }
+
+    /**
+     * Predictions for {@code inputs}, in their order, {@code batchSize} at a time. They go through the model as one
+     * dataset, whose batches the {@link Evaluator} cuts from the inputs sorted by token length (a batch pads to its
+     * longest row; a prediction does not depend on its batch).
+     */
+    public List<Prediction> predict(List<Input> inputs, int batchSize) {
         TaskSpec task = model.task();
-        Integer[] order = new Integer[inputs.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> inputs.get(i).text().length()
-                + (inputs.get(i).pair() == null ? 0 : inputs.get(i).pair().length())));
-        Prediction[] out = new Prediction[inputs.size()];
-        for (int start = 0; start < order.length; start += BATCH) {
-            int end = Math.min(order.length, start + BATCH);
-            List<Example> ex = new ArrayList<>();
-            for (int k = start; k < end; k++) {
-                Input in = inputs.get(order[k]);
-                if (task.pairs() && in.pair() == null) {
-                    throw new IllegalArgumentException(task.name() + " labels text pairs: the second text is missing");
-                }
-                // A pair is used whenever given: an adapter directory does not say whether its task reads pairs.
-                ex.add(new Example(in.text(), in.pair(), 0, 0, 0));
+        List<Example> ex = new ArrayList<>(inputs.size());
+        for (Input in : inputs) {
+            if (task.pairs() && in.pair() == null) {
+                throw new IllegalArgumentException(task.name() + " labels text pairs: the second text is missing");
             }
-            EncodedDataset data = new EncodedDataset(ex, tokenizer, model.base().model().config().padTokenId);
-            int k = start;
-            for (float[] o : new Evaluator(BATCH).outputs(model, data)) {
-                out[order[k++]] = prediction(task, o);
-            }
+            // A pair is used whenever given: an adapter directory does not say whether its task reads pairs.
+            ex.add(new Example(in.text(), in.pair(), 0, 0, 0));
         }
-        return java.util.Arrays.asList(out);
+        EncodedDataset data = new EncodedDataset(ex, tokenizer, model.base().model().config().padTokenId);
+        List<Prediction> out = new ArrayList<>(inputs.size());
+        for (float[] o : new Evaluator(batchSize).outputs(model, data)) {
+            out.add(prediction(task, o));
+        }
+        return out;
     }
 
     /** A prediction from one row of raw outputs (logits, or the regression value). */

@@ -249,12 +249,10 @@ public class DcftPredictor extends DcftTransformer<DcftPredictor> {
                 inputs.add(new Predictor.Input(text, pair));
             }
             Predictor.Prediction[] preds = new Predictor.Prediction[chunk.size()];
-            List<Predictor.Prediction> got = LengthGroups.run(inputs, batch, in -> in.text().length() + (in.pair() == null ? 0 : in.pair().length()),
-                    part -> {
-                        synchronized (p) {
-                            return p.predict(part);
-                        }
-                    });
+            List<Predictor.Prediction> got;
+            synchronized (p) {
+                got = p.predict(inputs, batch); // batches cut from the chunk sorted by token length
+            }
             for (int k = 0; k < real.size(); k++) {
                 preds[real.get(k)] = got.get(k);
             }
