@@ -6,7 +6,7 @@ for path in sys.argv[1:]:
     b = json.load(open(path))
     c = b["cpu"]
     v = b.get("versions", {})
-    print(f"{c['model']}, {c['cores']} cores (AVX2 {'yes' if c['avx2'] else 'no'}, AVX-512 {'yes' if c['avx512f'] else 'no'}, "
+    print((f"Ours at build {b['ours_build']}. " if b.get("ours_build") else "") + f"{c['model']}, {c['cores']} cores (AVX2 {'yes' if c['avx2'] else 'no'}, AVX-512 {'yes' if c['avx512f'] else 'no'}, "
           f"AVX512-BF16 {'yes' if c['avx512_bf16'] else 'no'}), {b['threads']} threads on both sides; HF side: torch "
           f"{v.get('torch', '?')}, transformers {v.get('transformers', '?')}, peft {v.get('peft', '?')}; dropout "
           f"{b['dropout']}; {b['rounds']} rounds of {b['steps']} timed steps after {b['warmup']} warm-up, sides "

@@ -41,6 +41,13 @@ def cpu():
             "avx512_bf16": "avx512_bf16" in flags, "kernel": platform.release()}
 
 
+def build():
+    """Our side's commit, with '+changes' when the sources differ from it (what the numbers were measured on)."""
+    rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "src", "pom.xml", "dcft-core"]).returncode != 0
+    return rev + ("+changes" if dirty else "")
+
+
 def ours(dcft, shape, batch, seq, methods, steps, warmup, threads):
     out = subprocess.run([dcft, "bench", "--shape", shape, "--batch", str(batch), "--seq", str(seq), "--steps", str(steps),
                           "--warmup", str(warmup), "--methods", ",".join(methods), "--no-inference", "--threads",
@@ -82,7 +89,7 @@ def main():
     result = {"cpu": info, "threads": a.threads, "rounds": a.rounds, "steps": a.steps, "warmup": a.warmup,
               "dropout": "0.1 hidden and attention, both sides", "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
               "hf_malloc": "glibc default", "hf_tuned_malloc": ("GLIBC_TUNABLES=" + TUNED) if a.hf_tuned else None,
-              "configs": {}}
+              "ours_build": build(), "configs": {}}
     for name in a.configs.split(","):
         shape, batch, seq, precision, methods, hf_method = CONFIGS[name]
         if precision == "bf16" and not info["avx512_bf16"]:

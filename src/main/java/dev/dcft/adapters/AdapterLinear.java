@@ -31,6 +31,17 @@ public abstract class AdapterLinear extends Module implements AdapterLayer {
     /** The adapter's contribution {@code x (s Delta)^T}, {@code [N, out]}, for a 2-D input {@code [N, in]}. */
     protected abstract NDArray increment(NDArray x);
 
+    /**
+     * The same contribution computed in bfloat16, for a base stored in bf16: {@code xBf16} is {@code x} already rounded
+     * (the base's product reads it too), the result a bf16 {@code [N, out]} that is added to the base's bf16 product
+     * before the one cast back to float32, as PEFT's layers run under {@code torch.autocast}. Trainable factors stay
+     * float32 and are rounded per step (their gradients flow back through the cast). Null (the default): the method
+     * computes its increment in float32 and adds it to the base's float32 output.
+     */
+    protected NDArray incrementBf16(NDArray x, NDArray xBf16) {
+        return null;
+    }
+
     @Override
     public final NDArray forward(NDArray x) {
         if (merged) {
@@ -39,7 +50,17 @@ public abstract class AdapterLinear extends Module implements AdapterLayer {
         // One 2-D view of the input feeds both the base layer and the increment, so autograd sums
         // their two input gradients in place; the gradients of two separate views of x would be
         // summed into a freshly allocated [N, in] tensor instead.
-        return Linear.onRows(x, inFeatures(), outFeatures(), rows -> base.forward(rows).addi(increment(rows)));
+        return Linear.onRows(x, inFeatures(), outFeatures(), rows -> {
+            if (Bf16.isBf16(base.weight().value())) {
+                // One rounding of the input for both products, and the increment's passes over [N, out] in bf16.
+                NDArray rowsBf16 = Bf16.toBf16(rows);
+                NDArray inc = incrementBf16(rows, rowsBf16);
+                if (inc != null) {
+                    return Bf16.toFp32(base.forwardRowsBf16(rowsBf16).addi(inc));
+                }
+            }
+            return base.forward(rows).addi(increment(rows));
+        });
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.dcft.adapters.Adapters;
 import dev.dcft.data.GlueTask;
 import dev.dcft.engine.Engines;
 import dev.dcft.model.LoadedModel;
+import dev.dcft.model.EncoderConfig;
 import dev.dcft.model.EncoderInput;
 import dev.dcft.model.TokenBatch;
 import dev.dcft.model.nn.Parameter;
@@ -29,6 +30,13 @@ public final class TrainingStepBench {
         public Stats stepMs() {
             return Stats.of(roundMs);
         }
+    }
+
+    /**
+     * A run's results; per precision of a {@code floor} method in it, the matrix-product rate ({@link GemmRate},
+     * GFLOP/s) measured once per round right after the round's steps, and the floor step's FLOPs.
+     */
+    public record Run(List<Result> results, Map<String, List<Double>> gemmGflops, double floorStepFlops) {
     }
 
     /** Profiled steps per method: each operator's least self time over them is robust to slow phases. */
@@ -88,7 +96,7 @@ public final class TrainingStepBench {
      * {@link #PROFILED_STEPS} more, untimed steps (again round-robin) under the engine's profiler,
      * written to {@code <profileDir>/<method>.<k>.trace.json}.
      */
-    public static List<Result> run(BenchSetup setup, List<BenchMethod> methods, PrintWriter progress, Path profileDir) {
+    public static Run run(BenchSetup setup, List<BenchMethod> methods, PrintWriter progress, Path profileDir) {
         Engines.gradientsOff();
         List<Runner> runners = new ArrayList<>();
         try {
@@ -97,11 +105,19 @@ public final class TrainingStepBench {
             }
             TokenBatch batch = setup.batchTokens(runners.get(0).base.model().config().vocabSize);
             float[] labels = setup.labels();
+            EncoderConfig config = runners.get(0).base.model().config();
+            Map<String, List<Double>> gemm = new LinkedHashMap<>();
             for (int round = 0; round < setup.warmup() + setup.steps(); round++) {
                 for (Runner r : runners) {
                     double ms = r.run(batch, labels);
                     if (round >= setup.warmup()) {
                         r.times.add(ms);
+                    }
+                }
+                for (Runner r : runners) {
+                    if (r.method.floor() && round >= setup.warmup()) {
+                        gemm.computeIfAbsent(r.method.precision().label(), p -> new ArrayList<>()).add(GemmRate.gflops(
+                                setup.batch() * setup.seq(), config.hiddenSize, config.intermediateSize, r.method.precision()));
                     }
                 }
                 if (progress != null) {
@@ -127,7 +143,7 @@ public final class TrainingStepBench {
                 out.add(new Result(r.method.name(), List.copyOf(r.times), r.model.trainableCount(),
                         traces.getOrDefault(r.method.name(), List.of())));
             }
-            return out;
+            return new Run(out, gemm, GemmRate.floorStepFlops(config, setup.batch(), setup.seq()));
         } finally {
             runners.forEach(Runner::close);
         }

@@ -174,6 +174,8 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, double[]> rows = new LinkedHashMap<>();
         Map<String, List<Path>> traces = new LinkedHashMap<>();
         Map<String, List<Double>> rounds = new LinkedHashMap<>();
+        Map<String, List<Double>> gemm = Map.of();
+        double floorFlops = Double.NaN;
         if (isolate) {
             for (BenchMethod m : parsed) {
                 JsonNode child = runIsolated(m.name());
@@ -182,7 +184,10 @@ final class BenchCommand implements Callable<Integer> {
                         r.get("step_ms_max").asDouble(), r.get("trainable_params").asDouble(), r.get("peak_rss_mb").asDouble()});
             }
         } else {
-            for (TrainingStepBench.Result r : TrainingStepBench.run(setup, parsed, json ? null : err, profile)) {
+            TrainingStepBench.Run run = TrainingStepBench.run(setup, parsed, json ? null : err, profile);
+            gemm = run.gemmGflops();
+            floorFlops = run.floorStepFlops();
+            for (TrainingStepBench.Result r : run.results()) {
                 rows.put(r.method(), new double[] {r.stepMs().median(), r.stepMs().min(), r.stepMs().max(), r.trainable(),
                         parsed.size() == 1 ? PeakMemory.peakRssMb() : Double.NaN});
                 rounds.put(r.method(), r.roundMs());
@@ -225,6 +230,7 @@ final class BenchCommand implements Callable<Integer> {
                 m.put("peak_rss_mb", round(v[4]));
             }
         }
+        putGemmRates(o, gemm, floorFlops, rounds, byName);
         if (!traces.isEmpty()) {
             putProfiles(o.putObject("profile"), traces);
         }
@@ -272,6 +278,37 @@ final class BenchCommand implements Callable<Integer> {
             printTable(stdout, o);
         }
         return 0;
+    }
+
+    /**
+     * Per precision of a floor method: the matrix-product rate alone (median over rounds) and the floor step's
+     * arithmetic rate, its FLOPs over its step time; their ratio is paired round by round (the product was timed right
+     * after each round's steps).
+     */
+    private void putGemmRates(ObjectNode o, Map<String, List<Double>> gemm, double floorFlops, Map<String, List<Double>> rounds,
+            Map<String, BenchMethod> byName) {
+        if (gemm.isEmpty()) {
+            return;
+        }
+        ObjectNode g = o.putObject("gemm");
+        for (Map.Entry<String, List<Double>> e : gemm.entrySet()) {
+            String floorName = byName.values().stream().filter(m -> m.floor() && m.precision().label().equals(e.getKey()))
+                    .findFirst().orElseThrow().name();
+            List<Double> floorMs = rounds.get(floorName);
+            List<Double> fraction = new ArrayList<>();
+            for (int i = 0; i < Math.min(floorMs.size(), e.getValue().size()); i++) {
+                fraction.add(floorFlops / (floorMs.get(i) * 1e6) / e.getValue().get(i));
+            }
+            ObjectNode p = g.putObject(e.getKey());
+            p.put("product", "[" + (long) batch * seq + ", hidden] x [hidden, ffn]");
+            p.put("gemm_gflops_median", round(Stats.of(e.getValue()).median()));
+            ArrayNode perRound = p.putArray("gemm_gflops_rounds");
+            e.getValue().forEach(v -> perRound.add(round(v)));
+            p.put("floor_method", floorName);
+            p.put("floor_step_gflop", round(floorFlops / 1e9));
+            p.put("floor_gflops_median", round(floorFlops / (Stats.of(floorMs).median() * 1e6)));
+            p.put("floor_to_gemm_rate", round(Stats.of(fraction).median()));
+        }
     }
 
     private static final int PROFILE_ROWS = 12;
@@ -505,6 +542,13 @@ final class BenchCommand implements Callable<Integer> {
                     + (m.has("ratio_to_fp32") ? String.format("  /fp32 %s (/floor: vs %s)", ratio(m.get("ratio_to_fp32")),
                             m.get("ratio_to_floor_of").asText()) : ""));
         });
+        if (o.has("gemm")) {
+            o.get("gemm").fields().forEachRemaining(e -> out.printf(
+                    "matrix products %s: %s alone %.0f GFLOP/s; %s: %.0f GFLOP a step at %.0f GFLOP/s = %.2f of it%n", e.getKey(),
+                    e.getValue().get("product").asText(), e.getValue().get("gemm_gflops_median").asDouble(),
+                    e.getValue().get("floor_method").asText(), e.getValue().get("floor_step_gflop").asDouble(),
+                    e.getValue().get("floor_gflops_median").asDouble(), e.getValue().get("floor_to_gemm_rate").asDouble()));
+        }
         if (o.has("inference")) {
             JsonNode i = o.get("inference");
             out.printf("inference: base %.1f ms, merged %.1f ms (x%.3f), unmerged %.1f ms (x%.3f)%n", i.get("base_ms_median").asDouble(),

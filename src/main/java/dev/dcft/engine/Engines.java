@@ -49,8 +49,10 @@ public final class Engines {
         return NDManager.newBaseManager(Engine.getEngine("PyTorch").defaultDevice(), "PyTorch");
     }
 
+    /** Seeds the engine's generator and the calling thread's dropout masks ({@link DropoutMasks}). */
     public static void seed(int seed) {
         configure(0);
         Engine.getEngine("PyTorch").setRandomSeed(seed);
+        DropoutMasks.reseed(seed);
     }
 }

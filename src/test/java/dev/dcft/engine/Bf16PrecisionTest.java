@@ -171,11 +171,17 @@ class Bf16PrecisionTest {
         return out.mul(s.create(probe, out.getShape())).sum();
     }
 
-    @Test
-    void adapterGradientsInBf16MatchFloat32FiniteDifferences() {
+    /** DCFT and LoRA compute their increments in bf16 on a bf16 base (AdapterLinear.incrementBf16): both are checked. */
+    static java.util.stream.Stream<AdapterSpec> adapterSpecs() {
+        TargetModules two = TargetModules.names(List.of("encoder.layer.0.attention.self.query", "encoder.layer.1.output.dense"));
+        return java.util.stream.Stream.of(AdapterSpec.of(new DcftConfig(4, 4, 1, 8, DcftConfig.Init.GAUSSIAN, 0, two)),
+                AdapterSpec.of(new dev.dcft.adapters.lora.LoraConfig(2, 4, 0, two)));
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("adapterSpecs")
+    void adapterGradientsInBf16MatchFloat32FiniteDifferences(AdapterSpec spec) {
         Engines.gradientsOff();
-        AdapterSpec spec = AdapterSpec.of(new DcftConfig(4, 4, 1, 8, DcftConfig.Init.GAUSSIAN, 0,
-                TargetModules.names(List.of("encoder.layer.0.attention.self.query", "encoder.layer.1.output.dense"))));
         TokenBatch batch = batch(2, 10);
         try (LoadedModel f = tiny(Precision.FP32); LoadedModel b = tiny(Precision.BF16)) {
             Adapters.apply(f.model(), spec, f.manager(), 11);
@@ -226,14 +232,19 @@ class Bf16PrecisionTest {
         }
     }
 
+    /** Two adapted layers: DCFT's A, B, C or LoRA's A, B in each. */
+    private static int k(LoadedModel m) {
+        return m.model().namedParameters().keySet().stream().anyMatch(n -> n.contains(".dcft_")) ? 6 : 4;
+    }
+
     private static Map<String, Parameter> adapterParams(LoadedModel m) {
         Map<String, Parameter> out = new LinkedHashMap<>();
         m.model().namedParameters().forEach((k, p) -> {
-            if (k.contains(".dcft_")) {
+            if (k.contains(".dcft_") || k.contains(".lora_")) {
                 out.put(k, p);
             }
         });
-        assertEquals(6, out.size(), out.keySet().toString());
+        assertEquals(k(m), out.size(), out.keySet().toString());
         return out;
     }
 

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.dcft.adapters.AdapterLinear;
+import dev.dcft.engine.Bf16;
 import dev.dcft.model.nn.Activations;
 import dev.dcft.model.nn.Linear;
 import dev.dcft.model.nn.Scalars;
@@ -62,6 +63,18 @@ public final class DcftLinear extends AdapterLinear {
         // The scale goes on the small factor, not on the [N, out] product: one pass less over activations.
         NDArray kOutT = Scalars.mul(DcftKernels.outputFactorT(scope, b.value(), geometry), scale);
         // linear(h, K_in^T) = h K_in, then (h K_in) K_out^T.
+        return ai.djl.nn.core.Linear.linear(h, kInT).singletonOrThrow().matMul(kOutT);
+    }
+
+    @Override
+    protected NDArray incrementBf16(NDArray x, NDArray xBf16) {
+        if (materialized) {
+            return null;
+        }
+        NDManager scope = x.getManager();
+        NDArray h = dropout > 0 && isTraining() ? Bf16.toBf16(Activations.dropout(x, dropout, true)) : xBf16;
+        NDArray kInT = Bf16.toBf16(DcftKernels.inputFactorT(scope, a.value(), c.value(), geometry));
+        NDArray kOutT = Bf16.toBf16(Scalars.mul(DcftKernels.outputFactorT(scope, b.value(), geometry), scale));
         return ai.djl.nn.core.Linear.linear(h, kInT).singletonOrThrow().matMul(kOutT);
     }
 

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.dcft.adapters.AdapterLinear;
+import dev.dcft.engine.Bf16;
 import dev.dcft.model.nn.Activations;
 import dev.dcft.model.nn.Linear;
 import dev.dcft.model.nn.Scalars;
@@ -65,6 +66,17 @@ public final class LoraLinear extends AdapterLinear {
         NDArray y = u.matMul(scaledBt);
         Parameter c = b.biasParameter();
         return c == null ? y : y.addi(Scalars.mulIn(x.getManager(), c.value(), scale));
+    }
+
+    @Override
+    protected NDArray incrementBf16(NDArray x, NDArray xBf16) {
+        NDManager scope = x.getManager();
+        NDArray h = dropout > 0 && isTraining() ? Bf16.toBf16(Activations.dropout(x, dropout, true)) : xBf16;
+        NDArray u = ai.djl.nn.core.Linear.linear(h, Bf16.toBf16(a.value())).singletonOrThrow();
+        NDArray scaledBt = Scalars.mulIn(scope, b.value(), scale).transpose().flatten().reshape(rank, base.outFeatures());
+        NDArray y = u.matMul(Bf16.toBf16(scaledBt));
+        Parameter c = b.biasParameter();
+        return c == null ? y : y.addi(Bf16.toBf16(Scalars.mulIn(scope, c.value(), scale)));
     }
 
     /** {@code s * c}, what lora_B's bias adds to the base bias on merge (PEFT's merge with lora_bias). */

@@ -2,7 +2,10 @@ package dev.dcft.model.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.dcft.engine.Bf16;
+import dev.dcft.engine.DropoutMasks;
 import java.util.Locale;
 import java.util.function.UnaryOperator;
 
@@ -32,23 +35,34 @@ public final class Activations {
     }
 
     /**
-     * Inverted dropout. The mask comes from one uniform draw compared with the rate rather than
-     * PyTorch's {@code dropout}: its CPU {@code bernoulli_} took a quarter of a MiniLM training step
-     * (measured 72 ms vs 47 ms forward + backward on a [32, 12, 128, 128] attention tensor). Same
-     * distribution: an element is kept with probability {@code 1 - rate} and scaled by {@code 1 / (1 - rate)}.
+     * Inverted dropout: an element is kept with probability {@code 1 - rate} and scaled by {@code 1 / (1 - rate)}.
+     * The mask comes from the counter-based {@link DropoutMasks} (seeded with the engine, reproducible on resume)
+     * rather than PyTorch's {@code dropout}, whose CPU {@code bernoulli_} and {@code uniform_} draws cost a sixth of a
+     * long-sequence training step (BENCHMARKS.md, "Dropout masks").
      */
     public static NDArray dropout(NDArray x, float rate, boolean training) {
         if (!training || rate <= 0) {
             return x;
         }
-        NDManager scope = x.getManager();
-        // The draw and the boolean mask are closed at once rather than with the step: autograd keeps
-        // only the scaled mask (by reference), so they would otherwise add to the step's peak memory.
-        NDArray scale = scope.full(new Shape(), (float) (1.0 / (1 - rate)), x.getDataType());
-        try (NDArray draw = scope.randomUniform(0f, 1f, x.getShape(), x.getDataType());
-                NDArray kept = draw.gte(rate);
-                NDArray mask = scale.mul(kept)) {
-            return x.mul(mask);
+        if (rate >= 1) {
+            throw new IllegalArgumentException("dropout rate must be below 1, got " + rate);
         }
+        NDManager scope = x.getManager();
+        NDArray mask = DropoutMasks.next(scope, x.getShape(), rate);
+        if (mask == null) {
+            // Beyond one Java buffer (2^29 elements): the engine's draw, same distribution.
+            NDArray scale = scope.full(new Shape(), (float) (1.0 / (1 - rate)), DataType.FLOAT32);
+            try (NDArray draw = scope.randomUniform(0f, 1f, x.getShape(), DataType.FLOAT32);
+                    NDArray kept = draw.gte(rate)) {
+                mask = scale.mul(kept);
+            }
+        }
+        if (Bf16.isBf16(x)) {
+            mask = Bf16.toBf16(mask);
+        } else if (x.getDataType() != DataType.FLOAT32) {
+            mask = mask.toType(x.getDataType(), false);
+        }
+        // Autograd keeps the mask (by reference) for the backward product; nothing else of the draw outlives this call.
+        return x.mul(mask);
     }
 }

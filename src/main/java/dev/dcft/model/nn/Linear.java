@@ -38,9 +38,21 @@ public final class Linear extends Module implements LinearLayer {
         if (!Bf16.isBf16(w)) {
             return ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow();
         }
-        NDArray bias = b == null || Bf16.isBf16(b) ? b : Scope.adopt(x.getManager(), Bf16.toBf16(b));
-        NDArray y = ai.djl.nn.core.Linear.linear(Bf16.toBf16(x), w, bias).singletonOrThrow();
-        return Bf16.toFp32(y);
+        return Bf16.toFp32(applyBf16(Bf16.toBf16(x), w, b));
+    }
+
+    /**
+     * {@code x w^T + b} for a 2-D bfloat16 {@code x} and a bfloat16 {@code w}, left in bfloat16: for a caller that adds
+     * more to the product in bf16 before the one cast back to float32 (an adapter's increment, see AdapterLinear).
+     */
+    public static NDArray applyBf16(NDArray xBf16, NDArray w, NDArray b) {
+        NDArray bias = b == null || Bf16.isBf16(b) ? b : Scope.adopt(xBf16.getManager(), Bf16.toBf16(b));
+        return ai.djl.nn.core.Linear.linear(xBf16, w, bias).singletonOrThrow();
+    }
+
+    /** This layer on 2-D bfloat16 rows, the result left in bfloat16; only for a base stored in bf16. */
+    public NDArray forwardRowsBf16(NDArray xBf16) {
+        return applyBf16(xBf16, weight.value(), bias == null ? null : bias.value());
     }
 
     /**
