@@ -15,9 +15,9 @@ import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /**
- * The counter-based dropout masks: the vectorised fill against the one-element definition, keep rates and
- * independence within 4 standard deviations on 10^6 elements, reproducibility from the seed (what resume relies on),
- * and the gradient of dropout being the mask.
+ * The counter-based dropout masks: the vectorised fill against the one-element definition, independence within 4
+ * standard deviations on 10^6 elements, reproducibility from the seed (what resume relies on), and the gradient of
+ * dropout being the mask. Keep rates: DropoutTest.
  */
 class DropoutMasksTest {
     private static final int N = 1_000_000;
@@ -36,24 +36,6 @@ class DropoutMasksTest {
             IntBuffer out = IntBuffer.allocate(N);
             DropoutMasks.fill(out, N, k0, k1, threshold, scaleBits, threads);
             assertArrayEquals(expected, out.array(), "fill over " + threads + " threads");
-        }
-    }
-
-    @Test
-    void keepRatesAreOneMinusPWithinFourSigma() {
-        try (NDManager m = Engines.newManager()) {
-            for (float p : new float[] {0.05f, 0.1f, 0.5f, 0.9f}) {
-                float[] mask = DropoutMasks.next(m, new Shape(N), p).toFloatArray();
-                long kept = 0;
-                for (float v : mask) {
-                    if (v != 0) {
-                        assertEquals(1 / (1 - p), v, 1e-6, "a kept element is scaled by 1 / (1 - p)");
-                        kept++;
-                    }
-                }
-                double sd = Math.sqrt(N * p * (1 - p));
-                assertTrue(Math.abs(kept - N * (1 - p)) < 4 * sd, "kept " + kept + " of " + N + " at p=" + p);
-            }
         }
     }
 

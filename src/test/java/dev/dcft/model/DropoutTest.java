@@ -17,7 +17,7 @@ class DropoutTest {
     void keepsOneMinusPAndScalesTheKept() {
         int n = 1_000_000;
         try (NDManager m = Engines.newManager()) {
-            for (float p : new float[] {0.1f, 0.5f}) {
+            for (float p : new float[] {0.05f, 0.1f, 0.5f, 0.9f}) {
                 NDArray x = m.ones(new Shape(n)).mul(3f);
                 float[] y = Activations.dropout(x, p, true).toFloatArray();
                 int kept = 0;
@@ -27,9 +27,9 @@ class DropoutTest {
                         kept++;
                     }
                 }
-                // Binomial(n, 1 - p): 6 standard deviations.
+                // Binomial(n, 1 - p): within 4 standard deviations (issue 29's test of the counter-based masks).
                 double sd = Math.sqrt(n * p * (1 - p));
-                assertTrue(Math.abs(kept - n * (1 - p)) < 6 * sd, "kept " + kept + " of " + n + " at p=" + p);
+                assertTrue(Math.abs(kept - n * (1 - p)) < 4 * sd, "kept " + kept + " of " + n + " at p=" + p);
             }
         }
     }
