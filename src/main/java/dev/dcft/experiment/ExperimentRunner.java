@@ -105,15 +105,10 @@ public final class ExperimentRunner {
     public static List<String> trainArgs(Grid grid, Grid.Run r, Path dir, int threads) {
         boolean resume = resumes(dir);
         List<String> fresh = grid.trainArgs(r);
-        List<String> args = fresh;
-        if (resume) {
-            args = new ArrayList<>(List.of("train", "--resume"));
-            int data = fresh.indexOf("--data");
-            if (data >= 0) {
-                args.addAll(fresh.subList(data, data + 2));
-            }
-        } else {
-            args = new ArrayList<>(fresh);
+        List<String> args = new ArrayList<>(resume ? List.of("train", "--resume") : fresh);
+        int data = fresh.indexOf("--data");
+        if (resume && data >= 0) {
+            args.addAll(fresh.subList(data, data + 2));
         }
         args.addAll(List.of("--out", dir.toString(), "--quiet"));
         if (!resume) {
